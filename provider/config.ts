@@ -1,0 +1,103 @@
+import { z } from "zod";
+import { processGlobal } from "./registry.js";
+
+/**
+ * Provider settings: stack config (`enos:*`, handed to the provider by the engine's Configure call, secrets
+ * already decrypted) with `ENOS_*` environment variables as the fallback. Settings live only in the provider
+ * process; they are never captured in `__provider` and never written to state.
+ */
+export interface ProviderSettings {
+  readonly apiGateway: string;
+  readonly accessKey: string;
+  readonly secretKey: string;
+  /** Default organisation for resources that do not name one. */
+  readonly orgId: string | undefined;
+  /** Default flow owner for EnosFlowSchedule. */
+  readonly userId: string | undefined;
+}
+
+/** Each setting with its stack-config key and environment variable. */
+export const SETTING_SOURCES = {
+  apiGateway: { config: "enos:apiGateway", env: "ENOS_API_GATEWAY" },
+  accessKey: { config: "enos:accessKey", env: "ENOS_ACCESS_KEY" },
+  secretKey: { config: "enos:secretKey", env: "ENOS_SECRET_KEY" },
+  orgId: { config: "enos:orgId", env: "ENOS_ORG_ID" },
+  userId: { config: "enos:userId", env: "ENOS_USER_ID" },
+} as const;
+
+type SettingName = keyof typeof SETTING_SOURCES;
+type RawSettings = Partial<Record<SettingName, string>>;
+
+const CONFIGURED = "configured-settings";
+
+/** Remember the stack config the engine sent (called from the provider's `configure`). */
+export function rememberStackConfig(get: (key: string) => unknown): void {
+  const raw: RawSettings = {};
+  for (const [name, source] of Object.entries(SETTING_SOURCES) as [SettingName, { config: string }][]) {
+    const value = get(source.config);
+    if (typeof value === "string" && value !== "") raw[name] = value;
+  }
+  processGlobal<{ raw: RawSettings }>(CONFIGURED, () => ({ raw: {} })).raw = raw;
+}
+
+function rawSetting(name: SettingName, env: NodeJS.ProcessEnv): string | undefined {
+  const configured = processGlobal<{ raw: RawSettings }>(CONFIGURED, () => ({ raw: {} })).raw[name];
+  const fromEnv = env[SETTING_SOURCES[name].env];
+  return configured ?? (fromEnv === "" ? undefined : fromEnv);
+}
+
+/** A default that may come from config or env (orgId, userId), without requiring credentials. */
+export function defaultSetting(name: "orgId" | "userId", env = process.env): string | undefined {
+  return rawSetting(name, env);
+}
+
+const CONFIG_ERROR_BRAND = Symbol.for("pulumi-enos.EnosConfigError");
+
+/** The provider cannot reach EnOS because settings are missing or malformed. Names each key and the fix. */
+export class EnosConfigError extends Error {
+  readonly [CONFIG_ERROR_BRAND] = true;
+  constructor(readonly problems: readonly string[]) {
+    super(`EnOS provider configuration: ${problems.join("; ")}`);
+    this.name = "EnosConfigError";
+  }
+  static isInstance(value: unknown): value is EnosConfigError {
+    return typeof value === "object" && value !== null && CONFIG_ERROR_BRAND in value;
+  }
+}
+
+const gatewaySchema = z
+  .string()
+  .url()
+  .refine((url) => /^https?:\/\//.test(url), "must start with http:// or https://");
+
+/** Settings needed to call EnOS; throws EnosConfigError naming every missing or bad key. */
+export function requireSettings(env = process.env): ProviderSettings {
+  const problems: string[] = [];
+  const required = (name: "apiGateway" | "accessKey" | "secretKey", hint: string): string => {
+    const value = rawSetting(name, env);
+    if (value === undefined) {
+      const { config, env: variable } = SETTING_SOURCES[name];
+      const secret = name === "secretKey" ? "--secret " : "";
+      problems.push(
+        `${config} is not set: run \`pulumi config set ${secret}${config} <${hint}>\` or set ${variable}`,
+      );
+    }
+    return value ?? "";
+  };
+  const apiGateway = required("apiGateway", "https://your-apim-gateway");
+  const accessKey = required("accessKey", "app access key");
+  const secretKey = required("secretKey", "app secret key");
+  if (apiGateway !== "" && !gatewaySchema.safeParse(apiGateway).success) {
+    problems.push(
+      `${SETTING_SOURCES.apiGateway.config} must be an http(s) URL such as https://apim.example.envisioniot.com (got ${JSON.stringify(apiGateway.slice(0, 100))})`,
+    );
+  }
+  if (problems.length > 0) throw new EnosConfigError(problems);
+  return {
+    apiGateway: apiGateway.replace(/\/+$/, ""),
+    accessKey,
+    secretKey,
+    orgId: rawSetting("orgId", env),
+    userId: rawSetting("userId", env),
+  };
+}

@@ -1,0 +1,45 @@
+import { EnosClient } from "./client/client.js";
+import { requireSettings } from "./config.js";
+import { processGlobal } from "./registry.js";
+import type { ProviderKind } from "./resources/common/thin.js";
+import type { PipelineDeps } from "./resources/pipeline/converge.js";
+import { PipelineProvider } from "./resources/pipeline/provider.js";
+import { FlowProvider } from "./resources/flow/provider.js";
+import { createHash } from "node:crypto";
+
+/** One client per (gateway, access key, secret) in the process: one token, one connection pool. */
+function sharedClient(): EnosClient {
+  const settings = requireSettings();
+  const key = createHash("sha256")
+    .update(`${settings.apiGateway}\u0000${settings.accessKey}\u0000${settings.secretKey}`)
+    .digest("hex");
+  const clients = processGlobal<Record<string, EnosClient>>("clients", () => ({}));
+  return (clients[key] ??= new EnosClient({
+    apiGateway: settings.apiGateway,
+    accessKey: settings.accessKey,
+    secretKey: settings.secretKey,
+  }));
+}
+
+/** The dependencies of the real provider: shared client, real clock, stdout (Pulumi shows it under the resource). */
+export function defaultDeps(): PipelineDeps {
+  return {
+    client: sharedClient,
+    clock: Date.now,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    log: (line) => {
+      console.log(line);
+    },
+  };
+}
+
+/**
+ * The implementation behind a thin serialised provider. Internal: called by `__provider` code in the
+ * dynamic-provider host; one instance per kind per process.
+ * @internal
+ */
+export function providerImplementation(kind: ProviderKind): PipelineProvider | FlowProvider {
+  return processGlobal(`implementation:${kind}`, () =>
+    kind === "pipeline" ? new PipelineProvider(defaultDeps()) : new FlowProvider(defaultDeps()),
+  );
+}

@@ -1,0 +1,12 @@
+/**
+ * pulumi-enos: Pulumi resources for the run state of Envision EnOS stream-processing pipelines and the schedule
+ * state of batch-processing flows, and a typed, signed EnOS API client.
+ */
+export { EnosPipelineDeployment } from "./resources/pipeline/resource.js";
+export type { EnosPipelineDeploymentArgs, PipelineResourceConfig } from "./resources/pipeline/resource.js";
+export { EnosFlowSchedule } from "./resources/flow/resource.js";
+export type { EnosFlowScheduleArgs } from "./resources/flow/resource.js";
+export * from "./client/index.js";
+export { EnosConfigError } from "./config.js";
+export type { ProviderSettings } from "./config.js";
+export { providerImplementation } from "./implementation.js";

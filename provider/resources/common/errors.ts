@@ -1,0 +1,49 @@
+import { EnosApiError, EnosError } from "../../client/errors.js";
+import { EnosConfigError } from "../../config.js";
+import { WaitError } from "../../lifecycle/waiter.js";
+
+/**
+ * An error the dynamic-provider host turns into ErrorResourceInitFailed: the engine keeps the resource in
+ * state with `properties` (the observed status), so a failed wait never loses track of an adopted object.
+ * The host recognises it by its `id` field.
+ */
+export class ResourceInitFailedError extends Error {
+  constructor(
+    message: string,
+    readonly id: string,
+    readonly properties: Record<string, unknown>,
+    readonly reasons: readonly string[] = [message],
+  ) {
+    super(message);
+    this.name = "ResourceInitFailedError";
+  }
+}
+
+/** One line on what went wrong: EnOS code, msg and requestId when EnOS answered, the wait's last status, … */
+export function describeCause(error: unknown): string {
+  if (EnosApiError.isInstance(error) || EnosError.isInstance(error) || WaitError.isInstance(error)) {
+    return error.message;
+  }
+  if (EnosConfigError.isInstance(error)) return error.message;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** What a person should do next, for the failures we can name. */
+export function nextStep(error: unknown, timeoutInput: string): string {
+  if (WaitError.isInstance(error)) {
+    switch (error.reason) {
+      case "deadline":
+        return `check the pipeline in the EnOS console or raise ${timeoutInput}; the resource stays in state and the next \`pulumi up\` continues from the observed status`;
+      case "error-status":
+        return "inspect the job in the EnOS console (Stream Processing > Stream Operation), fix the cause, then run `pulumi up` again";
+      case "vanished":
+        return "it was deleted in EnOS; remove the resource from the program, or run `pulumi refresh`";
+      case "unexpected-status":
+        return "someone else is changing this pipeline; run `pulumi up` again once they are done";
+    }
+  }
+  if (EnosApiError.isInstance(error) && error.hint === undefined) {
+    return "see the EnOS code and message above, then run `pulumi up` again";
+  }
+  return "run `pulumi up` again once the cause above is fixed";
+}

@@ -1,0 +1,79 @@
+import { z } from "zod";
+import {
+  checkField,
+  containsUnknown,
+  ID_PATTERN,
+  ID_RULE,
+  unknownKeyFailures,
+  withoutUndefined,
+  type CheckFailure,
+} from "../common/validation.js";
+
+/** Resolved inputs of an EnosFlowSchedule. */
+export interface FlowSpec {
+  readonly flowId: number;
+  readonly orgId: string;
+  readonly userId: string;
+  readonly enabled: boolean;
+  readonly onDelete: "DISABLE" | "KEEP" | "RESTORE";
+}
+
+export const FLOW_INPUTS = ["flowId", "orgId", "userId", "enabled", "onDelete"] as const;
+
+const idSchema = (what: string) =>
+  z
+    .string({ error: `must be a string: ${what}` })
+    .min(1, `must not be empty: ${what}`)
+    .max(128, "must be at most 128 characters")
+    .regex(ID_PATTERN, ID_RULE);
+
+/** `check` for EnosFlowSchedule: validate, resolve defaults; unknown (preview) values pass through. */
+export function checkFlowInputs(
+  news: Record<string, unknown>,
+  defaults: { readonly orgId: string | undefined; readonly userId: string | undefined },
+): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
+  const failures: CheckFailure[] = [];
+  unknownKeyFailures(news, FLOW_INPUTS, failures);
+  const out: Record<string, unknown> = {};
+  const field = <T>(name: string, schema: z.ZodType<T>, fallback: T | undefined, missing?: string): void => {
+    const value = news[name];
+    if (containsUnknown(value)) out[name] = value;
+    else if (value !== undefined && value !== null) out[name] = checkField(name, schema, value, failures);
+    else if (fallback !== undefined) out[name] = fallback;
+    else if (missing) failures.push({ property: name, reason: `${name}: required: ${missing}` });
+  };
+
+  field(
+    "flowId",
+    z
+      .number({
+        error: "must be a number: the flow ID from the EnOS console (Batch Processing > Flow Designer)",
+      })
+      .int("must be a whole number")
+      .min(1, "must be a positive flow ID")
+      .max(2_147_483_647, "must be at most 2147483647"),
+    undefined,
+    "the ID of an existing batch-processing flow (EnOS console > Batch Processing)",
+  );
+  field(
+    "orgId",
+    idSchema("the EnOS organisation ID"),
+    defaults.orgId,
+    "set it on the resource or run `pulumi config set enos:orgId <org id>` (or ENOS_ORG_ID)",
+  );
+  field(
+    "userId",
+    idSchema("the EnOS user who owns the flow"),
+    defaults.userId,
+    "the flow owner's user ID: set it on the resource or run `pulumi config set enos:userId <user id>` (or ENOS_USER_ID)",
+  );
+  field("enabled", z.boolean({ error: "must be true (schedule enabled) or false (disabled)" }), true);
+  field(
+    "onDelete",
+    z.enum(["DISABLE", "KEEP", "RESTORE"], {
+      error: 'must be one of "DISABLE", "KEEP", "RESTORE" (what destroy does to the schedule)',
+    }),
+    "DISABLE",
+  );
+  return { inputs: withoutUndefined(out), failures };
+}

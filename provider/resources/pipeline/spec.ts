@@ -1,0 +1,267 @@
+import { z } from "zod";
+import { parseDuration } from "../../lifecycle/duration.js";
+import { DESIRED_STATES, type DesiredState } from "../../lifecycle/status.js";
+import {
+  checkField,
+  containsUnknown,
+  ID_PATTERN,
+  ID_RULE,
+  unknownKeyFailures,
+  withoutUndefined,
+  type CheckFailure,
+} from "../common/validation.js";
+
+/** Resolved inputs of an EnosPipelineDeployment: what `check` returns and what state records. */
+export interface PipelineSpec {
+  readonly pipelineId: string;
+  readonly orgId: string;
+  readonly desiredState: DesiredState;
+  readonly executionMode: "STANDALONE" | "CLUSTER";
+  readonly kafkaRate: number;
+  readonly resourceConfig: ResourceConfig;
+  readonly releaseTrigger?: string;
+  readonly offsetResetTrigger?: string;
+  readonly restartStrategy: "PAUSE" | "STOP";
+  readonly onDelete: "STOP" | "PAUSE" | "KEEP";
+  readonly timeouts: { readonly create: string; readonly update: string; readonly delete: string };
+}
+
+export interface ResourceConfig {
+  /** Server resource in CUs. */
+  readonly server: number;
+  /** CLUSTER only: YARN workers and per-node resources. */
+  readonly yarn?: { readonly workerCount: number; readonly master: number; readonly slave: number };
+  /** CLUSTER only: Spark settings, sent to EnOS as the documented `[{key, value}]` list. */
+  readonly advanced?: Readonly<Record<string, string>>;
+}
+
+export const PIPELINE_INPUTS = [
+  "pipelineId",
+  "orgId",
+  "desiredState",
+  "executionMode",
+  "kafkaRate",
+  "resourceConfig",
+  "releaseTrigger",
+  "offsetResetTrigger",
+  "restartStrategy",
+  "onDelete",
+  "timeouts",
+] as const;
+
+export const DEFAULT_TIMEOUT = "10m";
+const MAX_TIMEOUT_MS = 24 * 3_600_000;
+
+/** Replace zod's wording only for "wrong type": other issues (unknown keys, ranges) keep their own message. */
+const typeError = (message: string) => ({
+  error: (issue: { code: string }) => (issue.code === "invalid_type" ? message : undefined),
+});
+
+const enumOf = <T extends readonly [string, ...string[]]>(values: T, what: string) =>
+  z.enum(values, { error: `must be one of ${values.map((v) => `"${v}"`).join(", ")} (${what})` });
+
+const idSchema = (what: string) =>
+  z
+    .string({ error: `must be a string: ${what}` })
+    .min(1, `must not be empty: ${what}`)
+    .max(128, "must be at most 128 characters")
+    .regex(ID_PATTERN, ID_RULE);
+
+const count = (what: string, max: number) =>
+  z
+    .number({ error: `must be a number (${what})` })
+    .int(`must be a whole number (${what})`)
+    .min(1, `must be at least 1 (${what})`)
+    .max(max, `must be at most ${max} (${what})`);
+
+const triggerSchema = z
+  .string({ error: "must be a string; change it to trigger the action (e.g. a version or a date)" })
+  .max(256, "must be at most 256 characters");
+
+const durationSchema = z
+  .string({ error: 'must be a duration string such as "10m", "90s" or "1h30m"' })
+  .refine((text) => parseDuration(text) !== undefined, 'must be a duration such as "10m", "90s" or "1h30m"')
+  .refine((text) => (parseDuration(text) ?? 0) > 0, "must be longer than zero")
+  .refine((text) => (parseDuration(text) ?? 0) <= MAX_TIMEOUT_MS, "must be at most 24h");
+
+const timeoutsSchema = z
+  .object(
+    {
+      create: durationSchema.optional(),
+      update: durationSchema.optional(),
+      delete: durationSchema.optional(),
+    },
+    typeError('must be an object such as { create: "10m", update: "10m", delete: "5m" }'),
+  )
+  .strict();
+
+const SPARK_KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+
+const standaloneConfig = z
+  .object(
+    { server: count("CUs for the standalone job", 1024) },
+    typeError("must be an object { server: <CUs> }"),
+  )
+  .strict();
+
+const clusterConfig = z
+  .object(
+    {
+      server: count("CUs for the driver", 1024),
+      yarn: z
+        .object(
+          {
+            workerCount: count("YARN workers", 1024),
+            master: count("CUs of the YARN master", 1024),
+            slave: count("CUs of each YARN worker", 1024),
+          },
+          typeError("CLUSTER mode needs yarn: { workerCount, master, slave }"),
+        )
+        .strict(),
+      advanced: z
+        .record(
+          z.string(),
+          z.string({ error: 'values must be strings, e.g. "true"' }).max(1024),
+          typeError('must be an object such as { "spark.streaming.backpressure.enabled": "true" }'),
+        )
+        .refine(
+          (r) => Object.keys(r).every((key) => SPARK_KEY.test(key)),
+          "keys must look like spark.streaming.backpressure.enabled",
+        )
+        .refine((r) => Object.keys(r).length <= 100, "at most 100 Spark settings")
+        .optional(),
+    },
+    typeError("must be an object { server, yarn: { workerCount, master, slave }, advanced? }"),
+  )
+  .strict();
+
+/** `check`: validate and resolve defaults. Unknown (preview) values pass through untouched. */
+export function checkPipelineInputs(
+  news: Record<string, unknown>,
+  defaults: { readonly orgId: string | undefined },
+): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
+  const failures: CheckFailure[] = [];
+  unknownKeyFailures(news, PIPELINE_INPUTS, failures);
+  const out: Record<string, unknown> = {};
+  const field = <T>(name: string, schema: z.ZodType<T>, fallback?: T): void => {
+    const value = news[name];
+    if (containsUnknown(value)) out[name] = value;
+    else if (value === undefined || value === null) out[name] = fallback;
+    else out[name] = checkField(name, schema, value, failures);
+  };
+
+  field(
+    "pipelineId",
+    idSchema("the pipeline ID from the EnOS console (Stream Processing > Stream Operation)"),
+  );
+  if (news.pipelineId === undefined || news.pipelineId === null) {
+    failures.push({
+      property: "pipelineId",
+      reason:
+        "pipelineId: required: the ID of an existing pipeline (EnOS console > Stream Processing > Stream Operation)",
+    });
+  }
+  field("orgId", idSchema("the EnOS organisation ID"), defaults.orgId);
+  if (out.orgId === undefined && !failures.some((f) => f.property === "orgId")) {
+    failures.push({
+      property: "orgId",
+      reason:
+        "orgId: required: set it on the resource or run `pulumi config set enos:orgId <org id>` (or ENOS_ORG_ID)",
+    });
+  }
+  field("desiredState", enumOf(DESIRED_STATES, "the run state to keep"), "RUNNING");
+  field("executionMode", enumOf(["STANDALONE", "CLUSTER"], "how EnOS runs the job"), "STANDALONE");
+  field("kafkaRate", count("Kafka read rate in records/s", 10_000_000), 1000);
+  field("releaseTrigger", triggerSchema);
+  field("offsetResetTrigger", triggerSchema);
+  field("restartStrategy", enumOf(["PAUSE", "STOP"], "how a running pipeline is quiesced"), "PAUSE");
+  field("onDelete", enumOf(["STOP", "PAUSE", "KEEP"], "what destroy does to the pipeline"), "STOP");
+
+  const mode = out.executionMode;
+  const resourceConfig = news.resourceConfig;
+  if (containsUnknown(resourceConfig) || containsUnknown(mode)) {
+    out.resourceConfig = resourceConfig;
+  } else if (resourceConfig === undefined || resourceConfig === null) {
+    if (mode === "CLUSTER") {
+      failures.push({
+        property: "resourceConfig",
+        reason:
+          "resourceConfig: required in CLUSTER mode: { server, yarn: { workerCount, master, slave }, advanced? }",
+      });
+    }
+    out.resourceConfig = { server: 1 };
+  } else if (mode === "CLUSTER") {
+    out.resourceConfig = checkField("resourceConfig", clusterConfig, resourceConfig, failures);
+  } else if (mode === "STANDALONE") {
+    const extra =
+      typeof resourceConfig === "object" && ("yarn" in resourceConfig || "advanced" in resourceConfig);
+    if (extra) {
+      failures.push({
+        property: "resourceConfig",
+        reason:
+          'resourceConfig: yarn and advanced are for executionMode "CLUSTER"; STANDALONE takes { server: <CUs> }',
+      });
+    } else {
+      out.resourceConfig = checkField("resourceConfig", standaloneConfig, resourceConfig, failures);
+    }
+  }
+
+  const timeouts = news.timeouts;
+  if (containsUnknown(timeouts)) {
+    out.timeouts = timeouts;
+  } else {
+    const given =
+      timeouts === undefined || timeouts === null
+        ? {}
+        : checkField("timeouts", timeoutsSchema, timeouts, failures);
+    out.timeouts = {
+      create: given?.create ?? DEFAULT_TIMEOUT,
+      update: given?.update ?? DEFAULT_TIMEOUT,
+      delete: given?.delete ?? DEFAULT_TIMEOUT,
+    };
+  }
+  return { inputs: withoutUndefined(out), failures };
+}
+
+/** The spec from checked inputs (state written by `check`/`create`); undefined when something is unknown. */
+export function specFrom(inputs: Record<string, unknown>): PipelineSpec {
+  return inputs as unknown as PipelineSpec;
+}
+
+/** Start body exactly as EnOS documents it. */
+export function startBody(spec: PipelineSpec) {
+  const { server, yarn, advanced } = spec.resourceConfig;
+  const resourceConfig =
+    spec.executionMode === "CLUSTER"
+      ? {
+          server,
+          ...(yarn ? { yarn } : {}),
+          ...(advanced ? { advanced: Object.entries(advanced).map(([key, value]) => ({ key, value })) } : {}),
+        }
+      : { server };
+  return {
+    executionMode: spec.executionMode === "CLUSTER" ? (1 as const) : (0 as const),
+    kafkaRate: spec.kafkaRate,
+    resourceConfig,
+  };
+}
+
+/** The start options as one comparable value: a change to them restarts a running pipeline. */
+export function startOptionsKey(
+  spec: Pick<PipelineSpec, "executionMode" | "kafkaRate" | "resourceConfig">,
+): string {
+  return stableJson({ m: spec.executionMode, k: spec.kafkaRate, r: spec.resourceConfig });
+}
+
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
+  if (typeof value === "object" && value !== null) {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export { stableJson };
