@@ -66,7 +66,6 @@ export class EnosConfigError extends Error {
 }
 
 const gatewaySchema = z
-  .string()
   .url()
   .refine((url) => /^https?:\/\//.test(url), "must start with http:// or https://");
 

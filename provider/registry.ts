@@ -38,6 +38,6 @@ export function resetProcessGlobals(): void {
     if (value && typeof value.close === "function") {
       void value.close();
     }
-    delete reg[key];
+    Reflect.deleteProperty(reg, key);
   }
 }

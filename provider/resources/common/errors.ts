@@ -13,8 +13,9 @@ export class ResourceInitFailedError extends Error {
     readonly id: string,
     readonly properties: Record<string, unknown>,
     readonly reasons: readonly string[] = [message],
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, { cause });
     this.name = "ResourceInitFailedError";
   }
 }

@@ -75,7 +75,7 @@ export class FlowProvider implements pulumi.dynamic.ResourceProvider {
         this.deps.log(`flow ${id}: no longer exists in org ${spec.orgId}; removing it from state`);
         return {};
       }
-      throw new Error(`EnosFlowSchedule ${id}: refresh failed: ${describeCause(error)}`);
+      throw new Error(`EnosFlowSchedule ${id}: refresh failed: ${describeCause(error)}`, { cause: error });
     }
     return { id, props: { ...props, ...this.observed(flow) } };
   }
@@ -100,7 +100,9 @@ export class FlowProvider implements pulumi.dynamic.ResourceProvider {
       flow = await this.deps.client().getFlow(spec.orgId, spec.userId, spec.flowId);
     } catch (error) {
       if (EnosApiError.isInstance(error) && FLOW_NOT_FOUND.includes(error.code)) return;
-      throw new Error(`EnosFlowSchedule ${id}: onDelete ${spec.onDelete} failed: ${describeCause(error)}`);
+      throw new Error(`EnosFlowSchedule ${id}: onDelete ${spec.onDelete} failed: ${describeCause(error)}`, {
+        cause: error,
+      });
     }
     await this.apply({ ...spec, enabled: wantActive }, flow, `onDelete ${spec.onDelete}`);
   }
@@ -112,7 +114,7 @@ export class FlowProvider implements pulumi.dynamic.ResourceProvider {
     try {
       flow = await this.deps.client().getFlow(spec.orgId, spec.userId, spec.flowId);
     } catch (error) {
-      throw new Error(`${label}: ${explainFlowError(error, spec)}`);
+      throw new Error(`${label}: ${explainFlowError(error, spec)}`, { cause: error });
     }
     const owners = (flow.owner ?? "")
       .split(";")
@@ -141,14 +143,12 @@ export class FlowProvider implements pulumi.dynamic.ResourceProvider {
     }
     const client = this.deps.client();
     try {
-      await (spec.enabled ? client.enableFlow : client.disableFlow).call(
-        client,
-        spec.orgId,
-        spec.userId,
-        spec.flowId,
-      );
+      if (spec.enabled) await client.enableFlow(spec.orgId, spec.userId, spec.flowId);
+      else await client.disableFlow(spec.orgId, spec.userId, spec.flowId);
     } catch (error) {
-      throw new Error(`${label}: ${verb} failed (${operation}): ${explainFlowError(error, spec)}`);
+      throw new Error(`${label}: ${verb} failed (${operation}): ${explainFlowError(error, spec)}`, {
+        cause: error,
+      });
     }
     let seen = flow;
     for (let attempt = 0; attempt < READ_BACK_ATTEMPTS; attempt += 1) {

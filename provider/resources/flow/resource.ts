@@ -41,13 +41,15 @@ export class EnosFlowSchedule extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: EnosFlowScheduleArgs, opts?: pulumi.CustomResourceOptions) {
     const config = new pulumi.Config("enos");
+    const orgId: pulumi.Input<string> | undefined = args.orgId ?? config.get("orgId");
+    const userId: pulumi.Input<string> | undefined = args.userId ?? config.get("userId");
     super(
       provider,
       name,
       {
         ...args,
-        orgId: args.orgId ?? config.get("orgId"),
-        userId: args.userId ?? config.get("userId"),
+        orgId,
+        userId,
         active: undefined,
         flowName: undefined,
         cron: undefined,

@@ -92,10 +92,12 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
         throw new Error(
           `EnosPipelineDeployment ${spec.pipelineId}: no such pipeline in org ${spec.orgId} (${describeCause(error)}). ` +
             "Check pipelineId (EnOS console > Stream Processing > Stream Operation) and orgId; this resource adopts an existing pipeline and never creates one.",
+          { cause: error },
         );
       }
       throw new Error(
         `EnosPipelineDeployment ${spec.pipelineId}: could not read the pipeline: ${describeCause(error)}`,
+        { cause: error },
       );
     }
     const intent: Intent = { release: false, resetOffset: false, restart: false };
@@ -104,7 +106,10 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   async read(id: string, props: Props): Promise<pulumi.dynamic.ReadResult> {
-    const target = { orgId: String(props.orgId), pipelineId: String(props.pipelineId ?? id) };
+    const target = {
+      orgId: String(props.orgId),
+      pipelineId: typeof props.pipelineId === "string" ? props.pipelineId : id,
+    };
     const observed = await observePipeline(this.deps, target, undefined);
     if (!observed) {
       this.deps.log(`${target.pipelineId}: no longer exists in org ${target.orgId}; removing it from state`);
@@ -158,6 +163,7 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
     } catch (error) {
       throw new Error(
         `EnosPipelineDeployment ${label}: onDelete ${policy} failed: ${describeCause(error)}. Next: ${nextStep(error, "timeouts.delete")}`,
+        { cause: error },
       );
     }
   }
@@ -181,8 +187,9 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
       const message =
         `EnosPipelineDeployment ${spec.pipelineId} (org ${spec.orgId}): ${operation} failed during ${error.action}: ` +
         `${describeCause(cause)}. Observed status: ${status}. Next: ${nextStep(cause, `timeouts.${operation}`)}`;
-      if (WaitError.isInstance(cause) && cause.reason === "vanished") throw new Error(message);
-      if (!observed) throw new Error(message);
+      if (!observed || (WaitError.isInstance(cause) && cause.reason === "vanished")) {
+        throw new Error(message, { cause: error });
+      }
       // Record the work still owed as not done, so the next `up` sees the same difference and does it.
       const owed: Props = {};
       if (olds) {
@@ -194,7 +201,7 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
         ...owed,
         __provider: inputs.__provider,
       });
-      throw new ResourceInitFailedError(message, spec.pipelineId, properties);
+      throw new ResourceInitFailedError(message, spec.pipelineId, properties, [message], error);
     }
   }
 
@@ -223,7 +230,7 @@ function intentOf(olds: Props, spec: PipelineSpec): Intent {
   return {
     release: changedTrigger("releaseTrigger"),
     resetOffset: changedTrigger("offsetResetTrigger"),
-    restart: oldOptions.kafkaRate !== undefined && startOptionsKey(oldOptions) !== startOptionsKey(spec),
+    restart: "kafkaRate" in olds && startOptionsKey(oldOptions) !== startOptionsKey(spec),
   };
 }
 
