@@ -151,7 +151,10 @@ export async function converge(
       `did not settle after ${MAX_STEPS} steps (last status ${observation?.status ?? "unknown"})`,
     );
   } catch (error) {
-    throw new ConvergeError(current, observation, error);
+    // A failed wait saw a later status than the last observation: that is what state should record.
+    const seen = WaitError.isInstance(error) ? error.lastStatus : undefined;
+    const latest = observation && seen !== undefined ? { ...observation, status: seen } : observation;
+    throw new ConvergeError(current, latest, error);
   }
 }
 
