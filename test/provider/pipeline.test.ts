@@ -292,7 +292,7 @@ describe("EnosPipelineDeployment against the simulator", () => {
       },
     );
     const error = await f.pipelines.create(checked.inputs as Props).catch((e: unknown) => e);
-    expect(String((error as Error).message)).toMatch(/61126/);
+    expect((error as Error).message).toMatch(/61126/);
     const starts = (await f.mutations()).filter((m) => m.endpoint === "startPipeline");
     expect(starts).toHaveLength(1);
   });
