@@ -1,0 +1,84 @@
+/**
+ * Coalesced reads: many concurrent callers of the same read share one request.
+ *
+ * EnOS has no status endpoint, so every status poll is a full paged List Pipelines; 200 resources polling in
+ * one org must cost about one listing, not 200. Per key there is at most one read in flight and at most one
+ * queued behind it:
+ *
+ * - A caller without `notBefore` joins the read in flight, if any.
+ * - A caller with `notBefore` joins the read in flight only if it started at or after `notBefore` (so a poll
+ *   after a mutation never gets an answer from before the mutation); otherwise it joins the queued read, which
+ *   starts as soon as the current one settles. A `notBefore` in the future counts as "now".
+ * - With nothing in flight, the caller starts a read. Results are not cached once a read settles.
+ */
+import { processGlobal } from "../registry.js";
+
+interface Flight<T> {
+  readonly startedAt: number;
+  readonly promise: Promise<T>;
+}
+
+/** State of one coalescing key. */
+export interface CoalesceSlot<T> {
+  current: Flight<T> | undefined;
+  queued: Promise<T> | undefined;
+}
+
+/** A new, empty slot (for tests and for {@link coalesceSlot}). */
+export function emptySlot<T>(): CoalesceSlot<T> {
+  return { current: undefined, queued: undefined };
+}
+
+/** The process-wide slot for `key` within the family `family`. */
+export function coalesceSlot<T>(family: string, key: string): CoalesceSlot<T> {
+  const slots = processGlobal(`pulumi-enos.client.coalesce.${family}.v1`, () => new Map<string, unknown>());
+  let slot = slots.get(key) as CoalesceSlot<T> | undefined;
+  if (slot === undefined) {
+    slot = emptySlot<T>();
+    slots.set(key, slot);
+  }
+  return slot;
+}
+
+function launch<T>(slot: CoalesceSlot<T>, clock: () => number, read: () => Promise<T>): Promise<T> {
+  const startedAt = clock();
+  const promise = read().finally(() => {
+    if (slot.current?.promise === promise) {
+      slot.current = undefined;
+    }
+  });
+  slot.current = { startedAt, promise };
+  return promise;
+}
+
+/** Join or start a read for `slot` per the rules above. */
+export function coalescedRead<T>(
+  slot: CoalesceSlot<T>,
+  notBefore: number | undefined,
+  clock: () => number,
+  read: () => Promise<T>,
+): Promise<T> {
+  const now = clock();
+  const current = slot.current;
+  const threshold = notBefore === undefined ? -Infinity : Math.min(notBefore, now);
+  if (current !== undefined && current.startedAt >= threshold) {
+    return current.promise;
+  }
+  if (slot.queued !== undefined) {
+    return slot.queued;
+  }
+  if (current === undefined) {
+    return launch(slot, clock, read);
+  }
+  const queued = current.promise
+    .then(
+      () => undefined,
+      () => undefined,
+    )
+    .then(() => {
+      slot.queued = undefined;
+      return launch(slot, clock, read);
+    });
+  slot.queued = queued;
+  return queued;
+}

@@ -1,0 +1,175 @@
+/**
+ * Turns one raw HTTP answer into the envelope's `data` or the right error (the factory, after openai-node's
+ * `APIError.generate`). Both envelope styles are accepted: `{code, msg, requestId, data}` and the batch v2.0
+ * `{status, msg, data}`.
+ */
+import { STATUS_CODES } from "node:http";
+import { z } from "zod";
+import { describeEnosCode, type EnosCodeContext } from "./codes.js";
+import { EnosApiError, EnosResponseShapeError, redact, type EnosCall } from "./errors.js";
+import { isRetryableApiFailure, parseRetryAfter } from "./retry.js";
+
+/** An HTTP answer as the transport read it. */
+export interface RawResponse {
+  readonly status: number;
+  /** Lowercased header names. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly text: string;
+}
+
+/** What the factory needs to know about the call. */
+export interface EnvelopeContext {
+  readonly call: EnosCall;
+  readonly mutating: boolean;
+  /** Clock reading when the answer arrived, for HTTP-date `Retry-After`. */
+  readonly nowMs: number;
+  /** Values to scrub from anything EnOS echoes back (secret key, token, signature). */
+  readonly secrets: readonly (string | undefined)[];
+  readonly codeContext?: EnosCodeContext;
+}
+
+/** A successful envelope. */
+export interface Envelope {
+  readonly data: unknown;
+  readonly requestId: string | undefined;
+}
+
+const numericCode = z.union([
+  z.number().int(),
+  z
+    .string()
+    .regex(/^-?\d+$/)
+    .transform(Number),
+]);
+
+const envelopeSchema = z
+  .looseObject({
+    // Lenient per field: a strange `status` must not hide a good `code`, and vice versa.
+    code: numericCode.optional().catch(undefined),
+    status: numericCode.optional().catch(undefined),
+    msg: z.string().nullish().catch(undefined),
+    requestId: z
+      .union([z.string(), z.number().transform(String)])
+      .nullish()
+      .catch(undefined),
+    data: z.unknown().optional(),
+  })
+  .transform((e, ctx) => {
+    const code = e.code ?? e.status;
+    if (code === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message: "the envelope has neither a numeric code nor a numeric status",
+      });
+      return z.NEVER;
+    }
+    return { code, msg: e.msg ?? "", requestId: e.requestId ?? undefined, data: e.data };
+  });
+
+type ParsedEnvelope = z.output<typeof envelopeSchema>;
+
+const HTTP_HINTS: Readonly<Record<number, string>> = {
+  401: "the gateway rejected the credentials: check the EnOS access key and secret key",
+  403: "the gateway refused this client: check the IP allow-list of the application",
+  413: "the request body is too large for the gateway",
+  429: "the gateway's rate limit was exceeded",
+  503: "the gateway or service is unavailable; try again later",
+};
+
+/** Up to `max` zod issues as `path: message`, short enough for an error message; never includes values. */
+export function formatIssues(error: z.ZodError, max = 3): string {
+  const parts = error.issues.slice(0, max).map((issue) => {
+    const where = issue.path.length === 0 ? "(root)" : issue.path.map(String).join(".");
+    return `${where}: ${issue.message}`;
+  });
+  const more = error.issues.length > max ? `; and ${error.issues.length - max} more` : "";
+  return parts.join("; ") + more;
+}
+
+function tryJson(text: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    return { ok: false };
+  }
+}
+
+function snippet(text: string, secrets: EnvelopeContext["secrets"]): string {
+  const flat = text
+    .replace(/<[^>]*>/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+  const cut = flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
+  return redact(cut, secrets);
+}
+
+function apiError(
+  raw: RawResponse,
+  ctx: EnvelopeContext,
+  fields: { code: number; msg: string; requestId: string | undefined; fromEnvelope: boolean },
+): EnosApiError {
+  const hint = fields.fromEnvelope ? describeEnosCode(fields.code, ctx.codeContext) : HTTP_HINTS[raw.status];
+  const failure = { code: fields.code, httpStatus: raw.status, fromEnvelope: fields.fromEnvelope };
+  return new EnosApiError({
+    call: ctx.call,
+    code: fields.code,
+    msg: redact(fields.msg, ctx.secrets),
+    requestId: fields.requestId === undefined ? undefined : redact(fields.requestId, ctx.secrets),
+    httpStatus: raw.status,
+    retryable: isRetryableApiFailure(failure, ctx.mutating),
+    fromEnvelope: fields.fromEnvelope,
+    retryAfterMs: parseRetryAfter(raw.headers["retry-after"], ctx.nowMs),
+    hint,
+  });
+}
+
+function httpError(
+  raw: RawResponse,
+  ctx: EnvelopeContext,
+  envelope: ParsedEnvelope | undefined,
+): EnosApiError {
+  const reason = STATUS_CODES[raw.status] ?? "HTTP error";
+  const detail =
+    envelope?.msg !== undefined && envelope.msg !== "" ? envelope.msg : snippet(raw.text, ctx.secrets);
+  return apiError(raw, ctx, {
+    // Negated HTTP status: an HTTP failure without an EnOS code, never confused with one.
+    code: -raw.status,
+    msg: detail === "" ? reason : `${reason}: ${detail}`,
+    requestId: envelope?.requestId,
+    fromEnvelope: false,
+  });
+}
+
+/**
+ * The envelope's `data` for a successful answer; otherwise throws {@link EnosApiError} (non-zero code, or an
+ * HTTP error status) or {@link EnosResponseShapeError} (a 2xx that is not a JSON envelope).
+ */
+export function parseEnvelope(raw: RawResponse, ctx: EnvelopeContext): Envelope {
+  const json = tryJson(raw.text);
+  const parsed = json.ok ? envelopeSchema.safeParse(json.value) : undefined;
+  const envelope = parsed?.success === true ? parsed.data : undefined;
+  const ok2xx = raw.status >= 200 && raw.status < 300;
+
+  if (!ok2xx) {
+    if (envelope !== undefined && envelope.code !== 0) {
+      throw apiError(raw, ctx, { ...envelope, fromEnvelope: true });
+    }
+    throw httpError(raw, ctx, envelope);
+  }
+  if (!json.ok) {
+    const type = raw.headers["content-type"] ?? "no content-type";
+    throw new EnosResponseShapeError(
+      ctx.call,
+      raw.status,
+      `the body is not JSON (${Buffer.byteLength(raw.text)} bytes, ${type})`,
+    );
+  }
+  if (envelope === undefined) {
+    const issues = parsed === undefined || parsed.success ? "not an envelope" : formatIssues(parsed.error);
+    throw new EnosResponseShapeError(ctx.call, raw.status, `not an EnOS envelope: ${issues}`);
+  }
+  if (envelope.code !== 0) {
+    throw apiError(raw, ctx, { ...envelope, fromEnvelope: true });
+  }
+  return { data: envelope.data, requestId: envelope.requestId };
+}
