@@ -1,6 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { EnosFlowSchedule, EnosPipelineDeployment } from "pulumi-enos";
+import {
+  EnosFlowSchedule,
+  EnosPipelineDeployment,
+  type EnosFlowScheduleArgs,
+  type EnosPipelineDeploymentArgs,
+} from "pulumi-enos";
 
 /**
  * The environment-promotion program: an environment's pipelines and flows are listed in stack config
@@ -12,58 +17,42 @@ const name = z
   .string({ error: "must be a string: a short name for the resource, unique in this stack" })
   .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "must be lower-case letters, digits and '-' (e.g. ingest-telemetry)");
 
-/** One pipeline entry; fields are passed to EnosPipelineDeployment, which validates their values in `check`. */
-const pipelineEntry = z
-  .object({
-    name,
-    pipelineId: z.string({ error: "is required: the EnOS pipeline ID" }).min(1, "must not be empty"),
-    orgId: z.string().optional(),
-    desiredState: z.enum(["RUNNING", "PAUSED", "STOPPED"]).optional(),
-    executionMode: z.enum(["STANDALONE", "CLUSTER"]).optional(),
-    kafkaRate: z.number().int().positive().optional(),
-    resourceConfig: z
-      .object({
-        server: z.number().int().positive(),
-        yarn: z
-          .object({
-            workerCount: z.number().int().positive(),
-            master: z.number().int().positive(),
-            slave: z.number().int().positive(),
-          })
-          .strict()
-          .optional(),
-        advanced: z.record(z.string(), z.string()).optional(),
-      })
-      .strict()
-      .optional(),
-    releaseTrigger: z.string().optional(),
-    offsetResetTrigger: z.string().optional(),
-    restartStrategy: z.enum(["PAUSE", "STOP"]).optional(),
-    onDelete: z.enum(["STOP", "PAUSE", "KEEP"]).optional(),
-    timeouts: z
-      .object({ create: z.string().optional(), update: z.string().optional(), delete: z.string().optional() })
-      .strict()
-      .optional(),
-  })
-  .strict();
+/**
+ * An entry is a resource name plus the resource's inputs. Values are left to the resource's own `check`, which
+ * names the field and the fix (and runs before any EnOS call); here only the shape is checked, so a misspelt key
+ * fails with its config path before anything is registered.
+ */
+const entry = (keys: readonly string[]) =>
+  z.object({ name, ...Object.fromEntries(keys.map((key) => [key, z.unknown().optional()])) }).strict();
 
-const flowEntry = z
-  .object({
-    name,
-    flowId: z.number({ error: "is required: the EnOS flow ID (a number)" }).int().positive(),
-    orgId: z.string().optional(),
-    userId: z.string().optional(),
-    enabled: z.boolean().optional(),
-    onDelete: z.enum(["DISABLE", "KEEP", "RESTORE"]).optional(),
-  })
-  .strict();
+const PIPELINE_KEYS = [
+  "pipelineId",
+  "orgId",
+  "desiredState",
+  "executionMode",
+  "kafkaRate",
+  "resourceConfig",
+  "releaseTrigger",
+  "offsetResetTrigger",
+  "restartStrategy",
+  "onDelete",
+  "timeouts",
+] as const;
+const FLOW_KEYS = ["flowId", "orgId", "userId", "enabled", "onDelete"] as const;
+
+const pipelineEntry = entry(PIPELINE_KEYS);
+const flowEntry = entry(FLOW_KEYS);
 
 const environmentSchema = z.object({
-  pipelines: z.array(pipelineEntry).default([]),
-  flows: z.array(flowEntry).default([]),
+  pipelines: z.array(pipelineEntry, { error: "must be a list of pipelines" }).default([]),
+  flows: z.array(flowEntry, { error: "must be a list of flows" }).default([]),
 });
 
-export type EnvironmentConfig = z.infer<typeof environmentSchema>;
+/** An environment: named resource inputs, checked by the resources themselves. */
+export interface EnvironmentConfig {
+  readonly pipelines: readonly ({ readonly name: string } & EnosPipelineDeploymentArgs)[];
+  readonly flows: readonly ({ readonly name: string } & EnosFlowScheduleArgs)[];
+}
 
 const CONFIG_ERROR = Symbol.for("pulumi-enos.EnvironmentConfigError");
 
@@ -100,7 +89,7 @@ export function parseEnvironment(
     });
   }
   if (problems.length > 0) throw new EnvironmentConfigError(problems);
-  return parsed.data;
+  return parsed.data as unknown as EnvironmentConfig;
 }
 
 /** What `pulumi stack output` shows: each pipeline's status and released version, each flow's state. */
