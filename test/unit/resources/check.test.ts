@@ -288,7 +288,7 @@ describe("provider settings", () => {
       return undefined;
     })();
     expect(EnosConfigError.isInstance(error)).toBe(true);
-    const text = String((error as Error).message);
+    const text = (error as Error).message;
     expect(text).toContain("pulumi config set enos:apiGateway");
     expect(text).toContain("pulumi config set enos:accessKey");
     expect(text).toContain("pulumi config set --secret enos:secretKey");
@@ -316,7 +316,7 @@ describe("provider settings", () => {
     const settings = requireSettings({
       ENOS_API_GATEWAY: "http://other",
       ENOS_ORG_ID: "o-env",
-    } as NodeJS.ProcessEnv);
+    });
     expect(settings.apiGateway).toBe("http://127.0.0.1:9");
     expect(settings.orgId).toBe("o-env");
   });
