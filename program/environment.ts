@@ -3,6 +3,8 @@ import { z } from "zod";
 import {
   EnosFlowSchedule,
   EnosPipelineDeployment,
+  FLOW_INPUTS,
+  PIPELINE_INPUTS,
   type EnosFlowScheduleArgs,
   type EnosPipelineDeploymentArgs,
 } from "pulumi-enos";
@@ -25,23 +27,8 @@ const name = z
 const entry = (keys: readonly string[]) =>
   z.object({ name, ...Object.fromEntries(keys.map((key) => [key, z.unknown().optional()])) }).strict();
 
-const PIPELINE_KEYS = [
-  "pipelineId",
-  "orgId",
-  "desiredState",
-  "executionMode",
-  "kafkaRate",
-  "resourceConfig",
-  "releaseTrigger",
-  "offsetResetTrigger",
-  "restartStrategy",
-  "onDelete",
-  "timeouts",
-] as const;
-const FLOW_KEYS = ["flowId", "orgId", "userId", "enabled", "onDelete"] as const;
-
-const pipelineEntry = entry(PIPELINE_KEYS);
-const flowEntry = entry(FLOW_KEYS);
+const pipelineEntry = entry(PIPELINE_INPUTS);
+const flowEntry = entry(FLOW_INPUTS);
 
 const environmentSchema = z.object({
   pipelines: z.array(pipelineEntry, { error: "must be a list of pipelines" }).default([]),

@@ -9,4 +9,6 @@ export type { EnosFlowScheduleArgs } from "./resources/flow/resource.js";
 export * from "./client/index.js";
 export { EnosConfigError } from "./config.js";
 export type { ProviderSettings } from "./config.js";
+export { PIPELINE_INPUTS } from "./resources/pipeline/spec.js";
+export { FLOW_INPUTS } from "./resources/flow/spec.js";
 export { providerImplementation } from "./implementation.js";

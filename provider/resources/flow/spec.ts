@@ -18,6 +18,7 @@ export interface FlowSpec {
   readonly onDelete: "DISABLE" | "KEEP" | "RESTORE";
 }
 
+/** Input names of EnosFlowSchedule. */
 export const FLOW_INPUTS = ["flowId", "orgId", "userId", "enabled", "onDelete"] as const;
 
 const idSchema = (what: string) =>

@@ -35,6 +35,7 @@ export interface ResourceConfig {
   readonly advanced?: Readonly<Record<string, string>>;
 }
 
+/** Input names of EnosPipelineDeployment (the program uses them to catch misspelt config keys). */
 export const PIPELINE_INPUTS = [
   "pipelineId",
   "orgId",
