@@ -250,6 +250,39 @@ describe("EnosPipelineDeployment against the simulator", () => {
     expect(failed.message).toMatch(/timeouts\.create/);
   });
 
+  it("records work still owed when an update fails before doing it, so the next up does it", async () => {
+    f = await fixture();
+    const base = { pipelineId: "demo-pipeline-1", orgId: "o-demo", releaseTrigger: "v1" };
+    const first = await adopt(f, base);
+    await f.sim.admin.addFault({ kind: "stuck", match: { pipelineId: "demo-pipeline-1", action: "pause" } });
+    const next = { ...base, releaseTrigger: "v2", kafkaRate: 4000, timeouts: { update: "1s" } };
+    const checked = await f.pipelines.check(first.outs, next);
+    const error = await f.pipelines
+      .update(first.id, first.outs, checked.inputs as Props)
+      .catch((e: unknown) => e as ResourceInitFailedError);
+    expect(error).toBeInstanceOf(ResourceInitFailedError);
+    const kept = (error as ResourceInitFailedError).properties;
+    expect(kept).toMatchObject({ status: "PAUSING", releaseTrigger: "v1", kafkaRate: 1000 });
+    expect(kept.__provider).toBeUndefined(); // not a host call: no __provider in these inputs
+
+    await f.sim.admin.clearFaults();
+    await f.sim.admin.setPipelineStatus("demo-pipeline-1", "PAUSED");
+    await f.sim.admin.saveDraft("demo-pipeline-1");
+    const retried = await up(
+      f,
+      first.id,
+      { ...kept, status: "PAUSED" },
+      { ...base, releaseTrigger: "v2", kafkaRate: 4000 },
+    );
+    expect(retried.outs).toMatchObject({
+      status: "RUNNING",
+      releaseTrigger: "v2",
+      kafkaRate: 4000,
+      releasedVersion: "2",
+    });
+    expect((await f.sim.admin.pipeline("demo-pipeline-1")).lastStartBody).toMatchObject({ kafkaRate: 4000 });
+  });
+
   it("fails with the status text when a start ends in an error status", async () => {
     f = await fixture();
     await f.sim.admin.addFault({ kind: "startError", match: { pipelineId: "demo-pipeline-1" } });

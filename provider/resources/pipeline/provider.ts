@@ -195,6 +195,11 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
       if (olds) {
         if (intent.release) owed.releaseTrigger = olds.releaseTrigger;
         if (intent.resetOffset) owed.offsetResetTrigger = olds.offsetResetTrigger;
+        if (intent.restart) {
+          owed.executionMode = olds.executionMode;
+          owed.kafkaRate = olds.kafkaRate;
+          owed.resourceConfig = olds.resourceConfig;
+        }
       }
       const properties = withoutUndefined({
         ...this.outputs(spec, observed, observed.draftVersion ?? (olds?.draftVersion as string | undefined)),
