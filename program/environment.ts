@@ -63,7 +63,13 @@ export function parseEnvironment(
     for (const issue of parsed.error.issues) {
       const [list, index, ...rest] = issue.path.map(String);
       const where = `${namespace}:${list ?? ""}${index === undefined ? "" : `[${index}]`}${rest.length ? `.${rest.join(".")}` : ""}`;
-      problems.push(`${where}: ${issue.message}`);
+      if (issue.code === "unrecognized_keys") {
+        // One line per misspelt key, at its own path, with the input it most likely meant.
+        const known: readonly string[] = list === "flows" ? FLOW_INPUTS : PIPELINE_INPUTS;
+        for (const key of issue.keys) problems.push(`${where}.${key}: ${unknownKeyHint(key, known)}`);
+      } else {
+        problems.push(`${where}: ${issue.message}`);
+      }
     }
     throw new EnvironmentConfigError(problems);
   }
@@ -77,6 +83,16 @@ export function parseEnvironment(
   }
   if (problems.length > 0) throw new EnvironmentConfigError(problems);
   return parsed.data as unknown as EnvironmentConfig;
+}
+
+function unknownKeyHint(key: string, known: readonly string[]): string {
+  const k = key.toLowerCase();
+  const near =
+    known.find((name) => name.toLowerCase() === k) ??
+    known.find((name) => name.toLowerCase().startsWith(k) || k.startsWith(name.toLowerCase()));
+  return near === undefined
+    ? `not an input; valid keys are name, ${known.join(", ")}`
+    : `not an input; did you mean ${near}?`;
 }
 
 /** What `pulumi stack output` shows: each pipeline's status and released version, each flow's state. */

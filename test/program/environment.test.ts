@@ -51,8 +51,7 @@ describe("parseEnvironment", () => {
       ],
     });
     expect(found).toHaveLength(1);
-    expect(found[0]).toMatch(/^pulumi-enos:pipelines\[1\]: /);
-    expect(found[0]).toContain('"kafkarate"');
+    expect(found[0]).toContain("pulumi-enos:pipelines[1].kafkarate: not an input; did you mean kafkaRate?");
   });
 
   it("names a missing or malformed name by its path", () => {
@@ -98,7 +97,7 @@ describe("parseEnvironment", () => {
     };
     expect(problems(raw)).toHaveLength(3);
     expect(() => parseEnvironment(raw, NS)).toThrow(
-      /^Invalid stack config:\n {2}- pulumi-enos:pipelines\[0\]\.name: .*\n {2}- pulumi-enos:pipelines\[1\]: .*kafkarate.*\n {2}- pulumi-enos:flows\[0\]: .*enable/,
+      /^Invalid stack config:\n {2}- pulumi-enos:pipelines\[0\]\.name: .*\n {2}- pulumi-enos:pipelines\[1\]\.kafkarate: .*kafkaRate.*\n {2}- pulumi-enos:flows\[0\]\.enable: .*did you mean enabled\?/,
     );
   });
 
