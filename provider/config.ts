@@ -46,6 +46,12 @@ function rawSetting(name: SettingName, env: NodeJS.ProcessEnv): string | undefin
   return configured ?? (fromEnv === "" ? undefined : fromEnv);
 }
 
+/** Where a setting comes from, for messages: "stack config enos:orgId (or ENOS_ORG_ID)". */
+export function settingSource(name: SettingName): string {
+  const { config, env } = SETTING_SOURCES[name];
+  return `stack config ${config} (or ${env})`;
+}
+
 /** A default that may come from config or env (orgId, userId), without requiring credentials. */
 export function defaultSetting(name: "orgId" | "userId", env = process.env): string | undefined {
   return rawSetting(name, env);
@@ -69,6 +75,34 @@ const gatewaySchema = z
   .url()
   .refine((url) => /^https?:\/\//.test(url), "must start with http:// or https://");
 
+/**
+ * What is wrong with a gateway URL, if anything. Credentials, a query or a fragment would be sent (or signed)
+ * with every call, so they are refused here, by key, rather than deeper in the client; the value is echoed
+ * only when it cannot hold a credential.
+ */
+function checkGateway(text: string): string | undefined {
+  const example = "https://apim.example.envisioniot.com";
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || !gatewaySchema.safeParse(text).success) {
+    const shown = text.includes("@")
+      ? "a value that may hold credentials"
+      : JSON.stringify(text.slice(0, 100));
+    return `must be an http(s) URL such as ${example} (got ${shown})`;
+  }
+  if (url.username !== "" || url.password !== "") {
+    return "must not contain credentials (user:password@): set enos:accessKey and enos:secretKey instead";
+  }
+  if (url.search !== "" || url.hash !== "") {
+    return `must not contain a query or fragment (?… or #…): use the gateway's base URL, e.g. ${example}`;
+  }
+  return undefined;
+}
+
 /** Settings needed to call EnOS; throws EnosConfigError naming every missing or bad key. */
 export function requireSettings(env = process.env): ProviderSettings {
   const problems: string[] = [];
@@ -86,11 +120,8 @@ export function requireSettings(env = process.env): ProviderSettings {
   const apiGateway = required("apiGateway", "https://your-apim-gateway");
   const accessKey = required("accessKey", "app access key");
   const secretKey = required("secretKey", "app secret key");
-  if (apiGateway !== "" && !gatewaySchema.safeParse(apiGateway).success) {
-    problems.push(
-      `${SETTING_SOURCES.apiGateway.config} must be an http(s) URL such as https://apim.example.envisioniot.com (got ${JSON.stringify(apiGateway.slice(0, 100))})`,
-    );
-  }
+  const gatewayProblem = apiGateway === "" ? undefined : checkGateway(apiGateway);
+  if (gatewayProblem !== undefined) problems.push(`${SETTING_SOURCES.apiGateway.config} ${gatewayProblem}`);
   if (problems.length > 0) throw new EnosConfigError(problems);
   return {
     apiGateway: apiGateway.replace(/\/+$/, ""),

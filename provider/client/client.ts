@@ -33,6 +33,18 @@ function requireId(name: string, value: string): string {
   return value;
 }
 
+/**
+ * An id as one path segment: percent-encoded, and never "." or "..", which URL normalisation (by any gateway,
+ * and by WHATWG URL parsing even when written as %2E) would resolve into a different path.
+ */
+function pathSegment(name: string, value: string): string {
+  const id = requireId(name, value);
+  if (id === "." || id === "..") {
+    throw new TypeError(`EnosClient: ${name} must not be "." or ".." (it would change the request path)`);
+  }
+  return encodeURIComponent(id);
+}
+
 function requireFlowId(flowId: number): number {
   if (!Number.isSafeInteger(flowId) || flowId <= 0) {
     throw new TypeError("EnosClient: flowId must be a positive integer");
@@ -90,7 +102,7 @@ export class EnosClient extends EnosRequester implements EnosApi {
   ): Promise<PipelineDetails> {
     return this.request({
       method: "GET",
-      path: `${STREAMING}/pipeline/${encodeURIComponent(requireId("pipelineId", pipelineId))}`,
+      path: `${STREAMING}/pipeline/${pathSegment("pipelineId", pipelineId)}`,
       query: { orgId: requireId("orgId", orgId), ifReleased: options?.ifReleased ?? false },
       schema: pipelineDetailsSchema,
     });
@@ -138,7 +150,7 @@ export class EnosClient extends EnosRequester implements EnosApi {
   async resetPipelineOffset(orgId: string, pipelineId: string): Promise<void> {
     await this.request({
       method: "POST",
-      path: `${STREAMING}/pipeline/${encodeURIComponent(requireId("pipelineId", pipelineId))}/offset`,
+      path: `${STREAMING}/pipeline/${pathSegment("pipelineId", pipelineId)}/offset`,
       query: { orgId: requireId("orgId", orgId) },
       mutating: true,
       schema: ignoredDataSchema,
@@ -148,7 +160,7 @@ export class EnosClient extends EnosRequester implements EnosApi {
   async getOffsetLag(orgId: string, pipelineId: string): Promise<OffsetLag> {
     return this.request({
       method: "GET",
-      path: `${STREAMING}/pipeline/${encodeURIComponent(requireId("pipelineId", pipelineId))}/offset-lag`,
+      path: `${STREAMING}/pipeline/${pathSegment("pipelineId", pipelineId)}/offset-lag`,
       query: { orgId: requireId("orgId", orgId) },
       schema: offsetLagSchema,
     });
@@ -185,7 +197,7 @@ export class EnosClient extends EnosRequester implements EnosApi {
   ): Promise<void> {
     await this.request({
       method: "POST",
-      path: `${STREAMING}/pipeline/${encodeURIComponent(requireId("pipelineId", pipelineId))}`,
+      path: `${STREAMING}/pipeline/${pathSegment("pipelineId", pipelineId)}`,
       query: { action, orgId: requireId("orgId", orgId) },
       body,
       mutating: true,

@@ -76,13 +76,29 @@ const HTTP_HINTS: Readonly<Record<number, string>> = {
   503: "the gateway or service is unavailable; try again later",
 };
 
+type Issue = z.core.$ZodIssue;
+
+/**
+ * A union that failed reports only "Invalid input" at its own path. When its alternatives got further than that
+ * (e.g. the flow object, or the flow wrapped as `{flow}`), the alternative with the fewest problems names the
+ * field that is actually wrong, so report that one's issues instead.
+ */
+function leafIssues(issue: Issue): Issue[] {
+  if (issue.code !== "invalid_union") return [issue];
+  const deeper = issue.errors.filter((branch) => branch.length > 0 && branch.every((i) => i.path.length > 0));
+  if (deeper.length === 0) return [issue];
+  const best = deeper.reduce((a, b) => (b.length < a.length ? b : a));
+  return best.flatMap((i) => leafIssues({ ...i, path: [...issue.path, ...i.path] }));
+}
+
 /** Up to `max` zod issues as `path: message`, short enough for an error message; never includes values. */
 export function formatIssues(error: z.ZodError, max = 3): string {
-  const parts = error.issues.slice(0, max).map((issue) => {
+  const issues = error.issues.flatMap(leafIssues);
+  const parts = issues.slice(0, max).map((issue) => {
     const where = issue.path.length === 0 ? "(root)" : issue.path.map(String).join(".");
     return `${where}: ${issue.message}`;
   });
-  const more = error.issues.length > max ? `; and ${error.issues.length - max} more` : "";
+  const more = issues.length > max ? `; and ${issues.length - max} more` : "";
   return parts.join("; ") + more;
 }
 

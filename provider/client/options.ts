@@ -33,6 +33,8 @@ export interface EnosCallEvent {
 export interface EnosClientOptions {
   /** Deadline of one HTTP exchange (connect, headers and body), in ms. Default 30000. */
   readonly requestTimeoutMs?: number;
+  /** Largest response body read, in bytes; a larger one fails as EnosResponseShapeError. Default 4 MiB. */
+  readonly maxResponseBytes?: number;
   /** Overrides of DEFAULT_RETRY_POLICY (retry.ts). */
   readonly retry?: Partial<RetryPolicy>;
   /** undici dispatcher to use instead of the process's shared keep-alive Agent. */

@@ -72,6 +72,7 @@ export class EnosRequester {
   readonly #origin: string;
   readonly #basePath: string;
   readonly #timeoutMs: number;
+  readonly #maxResponseBytes: number;
   readonly #policy: RetryPolicy;
   readonly #dispatcher: Dispatcher | undefined;
   readonly #random: () => number;
@@ -93,6 +94,7 @@ export class EnosRequester {
     this.accessKey = credentials.accessKey;
     this.#secretKey = credentials.secretKey;
     this.#timeoutMs = positive(options.requestTimeoutMs, 30_000, "requestTimeoutMs");
+    this.#maxResponseBytes = positive(options.maxResponseBytes, 4 * 1024 * 1024, "maxResponseBytes");
     this.#policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.#dispatcher = options.dispatcher;
     this.clock = options.clock ?? Date.now;
@@ -235,6 +237,7 @@ export class EnosRequester {
         headers: ex.headers,
         body: ex.body,
         timeoutMs: this.#timeoutMs,
+        maxResponseBytes: this.#maxResponseBytes,
       });
       const envelope = parseEnvelope(raw, {
         call: ex.call,

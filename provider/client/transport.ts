@@ -4,7 +4,7 @@
  */
 import { Agent, type Dispatcher } from "undici";
 import { processGlobal } from "../registry.js";
-import { EnosTimeoutError, EnosTransportError, type EnosCall } from "./errors.js";
+import { EnosResponseShapeError, EnosTimeoutError, EnosTransportError, type EnosCall } from "./errors.js";
 import type { RawResponse } from "./envelope.js";
 
 /**
@@ -28,6 +28,8 @@ export interface OutgoingRequest {
   readonly headers: Readonly<Record<string, string>>;
   readonly body: Buffer | undefined;
   readonly timeoutMs: number;
+  /** Largest body accepted; a larger one is an EnosResponseShapeError. */
+  readonly maxResponseBytes: number;
 }
 
 /** Failures that prove the request never left: nothing can have happened at EnOS. */
@@ -104,9 +106,43 @@ export async function sendOnce(dispatcher: Dispatcher, req: OutgoingRequest): Pr
       bodyTimeout: req.timeoutMs,
       signal,
     });
-    const text = await res.body.text();
-    return { status: res.statusCode, headers: flattenHeaders(res.headers), text };
+    const headers = flattenHeaders(res.headers);
+    const text = await readCapped(res.body, res.statusCode, headers, req);
+    return { status: res.statusCode, headers, text };
   } catch (err) {
+    if (EnosResponseShapeError.isInstance(err)) throw err;
     throw transportFailure(err, req.call, req.timeoutMs, signal);
   }
+}
+
+/**
+ * The whole body as UTF-8 text, refusing one larger than `maxResponseBytes`: no EnOS answer the client reads is
+ * anywhere near it, and an unbounded body would be held in memory in full (the provider host shares it with
+ * every resource of the deployment).
+ */
+async function readCapped(
+  body: Dispatcher.ResponseData["body"],
+  status: number,
+  headers: Readonly<Record<string, string>>,
+  req: OutgoingRequest,
+): Promise<string> {
+  const limit = req.maxResponseBytes;
+  const tooLarge = (): EnosResponseShapeError => {
+    body.destroy();
+    return new EnosResponseShapeError(
+      req.call,
+      status,
+      `the body is larger than ${limit} bytes, the most one EnOS answer may be`,
+    );
+  };
+  const declared = Number(headers["content-length"]);
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw tooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size).toString("utf8");
 }

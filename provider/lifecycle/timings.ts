@@ -17,7 +17,8 @@ export function expectedDuration(orgId: string, action: string): number | undefi
   const recent = timings()[`${orgId}\u0000${action}`];
   if (!recent || recent.length === 0) return undefined;
   const sorted = [...recent].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
+  // The lower middle of an even count: expecting too early costs a few polls, too late costs wall time.
+  return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
 export function recordDuration(orgId: string, action: string, ms: number): void {

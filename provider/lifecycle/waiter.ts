@@ -69,6 +69,22 @@ export interface WaitResult {
   readonly elapsedMs: number;
   /** Send time of the poll that first saw the target, relative to the start: an upper bound on the duration. */
   readonly reachedAtMs: number;
+  /** Send time of the last poll that did not see it yet (undefined: the first poll did): a lower bound. */
+  readonly missedAtMs: number | undefined;
+}
+
+/**
+ * How long the transition took, for the next wait's `expectedMs`: the middle of the interval in which it
+ * became visible. `reachedAtMs` alone would be late by up to one poll interval and never come down by more
+ * than `fastMs` per wait, so one late first sighting (made while backing off) would slow many later waits.
+ * When the first poll already saw the target, assume it happened within the last fast interval.
+ */
+export function observedDuration(
+  result: Pick<WaitResult, "reachedAtMs" | "missedAtMs">,
+  schedule: PollSchedule = DEFAULT_POLL_SCHEDULE,
+): number {
+  const missed = result.missedAtMs ?? Math.max(0, result.reachedAtMs - schedule.fastMs);
+  return (missed + result.reachedAtMs) / 2;
 }
 
 export type WaitFailureReason = "deadline" | "error-status" | "vanished" | "unexpected-status";
@@ -123,21 +139,28 @@ export async function waitForStatus(options: WaitOptions): Promise<WaitResult> {
   let polls = 0;
   let delay: number | undefined;
   let status: string | undefined;
+  let missedAt: number | undefined;
+  // Delays count from the previous poll's send (the wait's start at first), not from its answer: otherwise
+  // every round trip would stretch the interval, and a 25 ms fast poll over a 20 ms link would come every 45 ms.
+  let lastSentAt = started;
 
   // The caller has just seen the status it is waiting to move on from, so every poll comes after a sleep.
   for (;;) {
     const before = clock();
     if (before >= options.deadline) throw new WaitError("deadline", status, target, before - started, polls);
-    delay = nextPollDelay(before - started, delay, options.expectedMs, options.schedule);
-    await sleep(Math.max(0, Math.min(delay, options.deadline - before)));
+    delay = nextPollDelay(lastSentAt - started, delay, options.expectedMs, options.schedule);
+    const due = lastSentAt + delay;
+    await sleep(Math.max(0, Math.min(due, options.deadline) - before));
     const sentAt = clock();
+    lastSentAt = sentAt;
     status = await options.poll();
     polls += 1;
     const now = clock();
     if (status === undefined) throw new WaitError("vanished", status, target, now - started, polls);
     if (target.includes(status)) {
-      return { status, polls, elapsedMs: now - started, reachedAtMs: sentAt - started };
+      return { status, polls, elapsedMs: now - started, reachedAtMs: sentAt - started, missedAtMs: missedAt };
     }
+    missedAt = sentAt - started;
     const kind = statusKind(status);
     if (kind === "error") throw new WaitError("error-status", status, target, now - started, polls);
     if (kind === "stable" && status !== options.from) {

@@ -149,7 +149,9 @@ class Recorder {
 
   finish(host: ProviderHost | undefined): VerbResult {
     if (host) {
-      this.logs = [...host.logs];
+      // The host's own (live) array: a line written just before the last RPC answered can still be in the pipe
+      // here; every verb closes the host before it returns, and close waits for stdout/stderr to end.
+      this.logs = host.logs;
       this.timings.hostStartMs = host.startMs;
       this.timings.calls = [...host.calls];
     }

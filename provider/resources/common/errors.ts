@@ -1,4 +1,10 @@
-import { EnosApiError, EnosError } from "../../client/errors.js";
+import {
+  EnosApiError,
+  EnosError,
+  EnosResponseShapeError,
+  EnosTimeoutError,
+  EnosTransportError,
+} from "../../client/errors.js";
 import { EnosConfigError } from "../../config.js";
 import { WaitError } from "../../lifecycle/waiter.js";
 
@@ -20,6 +26,18 @@ export class ResourceInitFailedError extends Error {
   }
 }
 
+/**
+ * Whether a failed mutating call may still have taken effect: the request may have reached EnOS and the answer
+ * was lost (dropped connection, timeout), broken (not an envelope) or a gateway 5xx other than 503 ("busy,
+ * nothing happened", which the client already retried). Only a fresh read can tell; the caller re-reads and
+ * re-plans instead of failing or repeating the call blindly.
+ */
+export function mayHaveTakenEffect(error: unknown): boolean {
+  if (EnosTransportError.isInstance(error)) return error.sent;
+  if (EnosTimeoutError.isInstance(error) || EnosResponseShapeError.isInstance(error)) return true;
+  return EnosApiError.isInstance(error) && error.httpStatus >= 500 && error.httpStatus !== 503;
+}
+
 /** One line on what went wrong: EnOS code, msg and requestId when EnOS answered, the wait's last status, … */
 export function describeCause(error: unknown): string {
   if (EnosApiError.isInstance(error) || EnosError.isInstance(error) || WaitError.isInstance(error)) {
@@ -36,7 +54,7 @@ export function nextStep(error: unknown, timeoutInput: string): string {
       case "deadline":
         return `check the pipeline in the EnOS console or raise ${timeoutInput}; the resource stays in state and the next \`pulumi up\` continues from the observed status`;
       case "error-status":
-        return "inspect the job in the EnOS console (Stream Processing > Stream Operation), fix the cause, then run `pulumi up` again";
+        return "inspect the job in the EnOS console (Stream Processing > Stream Operation), fix the cause and stop the job there (an error status is never restarted automatically), then run `pulumi up` again";
       case "vanished":
         return "it was deleted in EnOS; remove the resource from the program, or run `pulumi refresh`";
       case "unexpected-status":

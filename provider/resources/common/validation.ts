@@ -37,6 +37,28 @@ export function checkField<T>(
   return undefined;
 }
 
+/**
+ * Validate a default taken from provider settings (stack config or environment) with the input's own schema: a
+ * malformed setting must fail `check`, naming the input and where its value came from, before any EnOS call.
+ */
+export function checkDefault<T>(
+  property: string,
+  schema: z.ZodType<T>,
+  value: unknown,
+  source: string,
+  failures: CheckFailure[],
+): T | undefined {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) {
+    failures.push({
+      property,
+      reason: `${property}: the default from ${source} is invalid: ${issue.message}`,
+    });
+  }
+  return undefined;
+}
+
 /** Failures for keys the resource does not take (catches typos such as `desiredstate`). */
 export function unknownKeyFailures(
   news: Record<string, unknown>,

@@ -3,7 +3,7 @@ import { EnosApiError } from "../../client/errors.js";
 import type { Flow } from "../../client/types.js";
 import { defaultSetting, rememberStackConfig } from "../../config.js";
 import type { ProviderDeps } from "../common/deps.js";
-import { describeCause } from "../common/errors.js";
+import { describeCause, mayHaveTakenEffect } from "../common/errors.js";
 import { containsUnknown, withoutUndefined } from "../common/validation.js";
 import { checkFlowInputs, type FlowSpec } from "./spec.js";
 
@@ -16,6 +16,8 @@ type Props = Record<string, unknown>;
 const FLOW_NOT_FOUND = [62102, 99404];
 const READ_BACK_ATTEMPTS = 3;
 const READ_BACK_PAUSE_MS = 200;
+/** Enable/disable calls whose answer may be lost before the update gives up. */
+const TOGGLE_ATTEMPTS = 3;
 
 /** The EnosFlowSchedule implementation the dynamic-provider host calls (through the thin provider). */
 export class FlowProvider implements pulumi.dynamic.ResourceProvider {
@@ -142,13 +144,33 @@ export class FlowProvider implements pulumi.dynamic.ResourceProvider {
       );
     }
     const client = this.deps.client();
-    try {
-      if (spec.enabled) await client.enableFlow(spec.orgId, spec.userId, spec.flowId);
-      else await client.disableFlow(spec.orgId, spec.userId, spec.flowId);
-    } catch (error) {
-      throw new Error(`${label}: ${verb} failed (${operation}): ${explainFlowError(error, spec)}`, {
-        cause: error,
-      });
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        if (spec.enabled) await client.enableFlow(spec.orgId, spec.userId, spec.flowId);
+        else await client.disableFlow(spec.orgId, spec.userId, spec.flowId);
+        break;
+      } catch (error) {
+        if (!mayHaveTakenEffect(error) || attempt >= TOGGLE_ATTEMPTS) {
+          throw new Error(`${label}: ${verb} failed (${operation}): ${explainFlowError(error, spec)}`, {
+            cause: error,
+          });
+        }
+        // The answer was lost, not refused: read the flow. Enable/disable of a flow already in that state is a
+        // no-op in EnOS, so sending it again after an unchanged read cannot do harm.
+        this.deps.log(
+          `${label}: ${verb} may or may not have reached EnOS (${describeCause(error)}); re-reading the flow`,
+        );
+        let seen: Flow;
+        try {
+          seen = await client.getFlow(spec.orgId, spec.userId, spec.flowId);
+        } catch (readError) {
+          throw new Error(
+            `${label}: ${verb} failed (${operation}): ${describeCause(error)}; reading the flow back also failed: ${explainFlowError(readError, spec)}`,
+            { cause: readError },
+          );
+        }
+        if (seen.active === want) return seen;
+      }
     }
     let seen = flow;
     for (let attempt = 0; attempt < READ_BACK_ATTEMPTS; attempt += 1) {

@@ -1,5 +1,7 @@
 import { z } from "zod";
+import { settingSource } from "../../config.js";
 import {
+  checkDefault,
   checkField,
   containsUnknown,
   ID_PATTERN,
@@ -40,6 +42,8 @@ export function checkFlowInputs(
     const value = news[name];
     if (containsUnknown(value)) out[name] = value;
     else if (value !== undefined && value !== null) out[name] = checkField(name, schema, value, failures);
+    else if (fallback !== undefined && (name === "orgId" || name === "userId"))
+      out[name] = checkDefault(name, schema, fallback, settingSource(name), failures);
     else if (fallback !== undefined) out[name] = fallback;
     else if (missing) failures.push({ property: name, reason: `${name}: required: ${missing}` });
   };

@@ -1,11 +1,12 @@
 import { EnosApiError } from "../../client/errors.js";
 import type { PipelineSummary } from "../../client/types.js";
 import type { ProviderDeps } from "../common/deps.js";
+import { mayHaveTakenEffect } from "../common/errors.js";
 import { withLock } from "../../lifecycle/lock.js";
 import { ACTION_TARGET, planTransition, type PipelineAction } from "../../lifecycle/planner.js";
 import { STABLE_STATUSES, statusKind, UNRELEASED, type StableStatus } from "../../lifecycle/status.js";
 import { expectedDuration, recordDuration } from "../../lifecycle/timings.js";
-import { WaitError, waitForStatus } from "../../lifecycle/waiter.js";
+import { observedDuration, WaitError, waitForStatus } from "../../lifecycle/waiter.js";
 import { startBody, type PipelineSpec } from "./spec.js";
 
 export type PipelineDeps = ProviderDeps;
@@ -31,6 +32,8 @@ const ORG_BUSY = 61121;
 const NOT_FOUND = 61108;
 const MAX_STEPS = 16;
 const MAX_CONFLICTS = 3;
+/** Calls whose answer was lost (reset, timeout, broken body, 5xx) that are re-read and re-planned, per run. */
+const MAX_UNKNOWN_OUTCOMES = 3;
 
 /** Thrown when converging stops; carries what was last observed so state can keep it. */
 export class ConvergeError extends Error {
@@ -92,6 +95,7 @@ export async function converge(
   const label = spec.pipelineId;
   let notBefore = deps.clock();
   let conflicts = 0;
+  let unknowns = 0;
   let observation: Observation | undefined;
   let current = "observe";
   try {
@@ -140,7 +144,19 @@ export async function converge(
           notBefore = deps.clock();
           continue;
         }
-        throw error;
+        if (!mayHaveTakenEffect(error) || unknowns >= MAX_UNKNOWN_OUTCOMES) throw error;
+        // The call may have been applied and its answer lost: never repeat it blindly. A status that moved on
+        // means it was applied (its bookkeeping below runs); an unchanged one means re-plan, which may repeat it.
+        unknowns += 1;
+        current = `re-read after ${action}`;
+        deps.log(
+          `${label}: ${action} may or may not have reached EnOS (${shortCause(error)}); re-reading the status`,
+        );
+        const seen = await observePipeline(deps, spec, deps.clock());
+        if (!seen) throw new WaitError("vanished", undefined, [spec.desiredState], 0, 0);
+        notBefore = deps.clock();
+        if (seen.status === observation.status) continue;
+        deps.log(`${label}: ${action} took effect (now ${seen.status})`);
       }
       if (action === "release") intent.release = false;
       if (action === "resetOffset") intent.resetOffset = false;
@@ -185,13 +201,20 @@ export async function perform(
     await call();
     if (target === undefined) return;
     const result = await waitUntil(deps, spec, [target], from, deadline, expectedDuration(orgId, action));
-    recordDuration(orgId, action, result.reachedAtMs);
+    recordDuration(orgId, action, observedDuration(result));
   };
   switch (action) {
     case "start":
-      await withLock(`start\u0000${orgId}`, () =>
-        callAndWait(() => client.startPipeline(orgId, pipelineId, startBody(spec))),
-      );
+      await withLock(`start\u0000${orgId}`, async () => {
+        try {
+          await callAndWait(() => client.startPipeline(orgId, pipelineId, startBody(spec)));
+        } catch (error) {
+          // A start whose answer was lost may be running at EnOS, holding the org's start lock there: keep ours
+          // until it settles, so the next start from this process does not meet 61121. The caller re-reads.
+          if (mayHaveTakenEffect(error)) await settleQuietly(deps, spec, deadline);
+          throw error;
+        }
+      });
       return;
     case "pause":
       return callAndWait(() => client.pausePipeline(orgId, pipelineId));
@@ -201,6 +224,18 @@ export async function perform(
       return callAndWait(() => client.releasePipeline(orgId, pipelineId));
     case "resetOffset":
       return callAndWait(() => client.resetPipelineOffset(orgId, pipelineId));
+  }
+}
+
+/** Wait while the pipeline shows a transitional status; any failure is left to the caller's own re-read. */
+async function settleQuietly(deps: PipelineDeps, spec: PipelineSpec, deadline: number): Promise<void> {
+  try {
+    const seen = await observePipeline(deps, spec, deps.clock());
+    if (seen && statusKind(seen.status) === "transitional") {
+      await waitUntil(deps, spec, STABLE_STATUSES, undefined, deadline, undefined);
+    }
+  } catch {
+    // Nothing to add: the caller reports the original failure or re-reads.
   }
 }
 

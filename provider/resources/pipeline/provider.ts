@@ -5,7 +5,7 @@ import { parseDuration } from "../../lifecycle/duration.js";
 import { describeActions, planTransition } from "../../lifecycle/planner.js";
 import { satisfiesDesired, statusKind, type StableStatus } from "../../lifecycle/status.js";
 import { WaitError } from "../../lifecycle/waiter.js";
-import { describeCause, nextStep, ResourceInitFailedError } from "../common/errors.js";
+import { describeCause, mayHaveTakenEffect, nextStep, ResourceInitFailedError } from "../common/errors.js";
 import { containsUnknown, withoutUndefined } from "../common/validation.js";
 import {
   converge,
@@ -33,6 +33,8 @@ type Props = Record<string, unknown>;
 type Operation = "create" | "update" | "delete";
 
 const REPLACE_KEYS = ["pipelineId", "orgId"] as const;
+/** Stop/pause calls of one delete whose answer may be lost before the delete gives up. */
+const MAX_DELETE_ATTEMPTS = 3;
 
 /** The EnosPipelineDeployment implementation the dynamic-provider host calls (through the thin provider). */
 export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
@@ -152,13 +154,27 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
     }
     const deadline = this.deadline(spec, "delete");
     try {
-      const observed = await settle(this.deps, spec, deadline);
-      if (!observed) return; // Already gone: nothing left to stop.
-      const status = observed.status;
-      if (policy === "STOP" && (status === "RUNNING" || status === "PAUSED")) {
-        await perform(this.deps, spec, "stop", status, deadline);
-      } else if (policy === "PAUSE" && status === "RUNNING") {
-        await perform(this.deps, spec, "pause", status, deadline);
+      for (let attempt = 1; ; attempt += 1) {
+        const observed = await settle(this.deps, spec, deadline);
+        if (!observed) return; // Already gone: nothing left to stop.
+        const status = observed.status;
+        const action =
+          policy === "STOP" && (status === "RUNNING" || status === "PAUSED")
+            ? "stop"
+            : policy === "PAUSE" && status === "RUNNING"
+              ? "pause"
+              : undefined;
+        if (action === undefined) return;
+        try {
+          await perform(this.deps, spec, action, status, deadline);
+          return;
+        } catch (error) {
+          // The answer was lost, not refused: settle again and see whether the stop/pause took effect.
+          if (!mayHaveTakenEffect(error) || attempt >= MAX_DELETE_ATTEMPTS) throw error;
+          this.deps.log(
+            `${label}: ${action} may or may not have reached EnOS (${describeCause(error)}); re-reading the status`,
+          );
+        }
       }
     } catch (error) {
       throw new Error(

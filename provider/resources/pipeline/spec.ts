@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { parseDuration } from "../../lifecycle/duration.js";
 import { DESIRED_STATES, type DesiredState } from "../../lifecycle/status.js";
+import { settingSource } from "../../config.js";
 import {
+  checkDefault,
   checkField,
   containsUnknown,
   ID_PATTERN,
@@ -144,10 +146,14 @@ export function checkPipelineInputs(
   const failures: CheckFailure[] = [];
   unknownKeyFailures(news, PIPELINE_INPUTS, failures);
   const out: Record<string, unknown> = {};
-  const field = <T>(name: string, schema: z.ZodType<T>, fallback?: T): void => {
+  const field = <T>(name: string, schema: z.ZodType<T>, fallback?: T, fallbackSource?: string): void => {
     const value = news[name];
     if (containsUnknown(value)) out[name] = value;
-    else if (value === undefined || value === null) out[name] = fallback;
+    else if (value === undefined || value === null)
+      out[name] =
+        fallback === undefined || fallbackSource === undefined
+          ? fallback
+          : checkDefault(name, schema, fallback, fallbackSource, failures);
     else out[name] = checkField(name, schema, value, failures);
   };
 
@@ -162,7 +168,7 @@ export function checkPipelineInputs(
         "pipelineId: required: the ID of an existing pipeline (EnOS console > Stream Processing > Stream Operation)",
     });
   }
-  field("orgId", idSchema("the EnOS organisation ID"), defaults.orgId);
+  field("orgId", idSchema("the EnOS organisation ID"), defaults.orgId, settingSource("orgId"));
   if (out.orgId === undefined && !failures.some((f) => f.property === "orgId")) {
     failures.push({
       property: "orgId",

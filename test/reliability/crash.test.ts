@@ -1,0 +1,121 @@
+// The provider host killed (SIGKILL, by its pid) in the middle of a verb, while EnOS is still carrying out what
+// it was asked. The state file stays readable, and the next verb from the last saved state converges without
+// repeating what EnOS already did.
+import { describe, expect, it } from "vitest";
+import { liveHostPids } from "../host/host.js";
+import {
+  callsSince,
+  changes,
+  environment,
+  expectOk,
+  mark,
+  mutations,
+  outputsOf,
+  P1,
+  P2,
+  P3,
+  PROGRAM,
+  statuses,
+  until,
+  useSuite,
+  type Entry,
+} from "./support.js";
+
+const suite = useSuite();
+const SLOW = { start: 800, pause: 800, stop: 800, release: 30 };
+
+/** Kill this process's only provider host once `probe` holds. */
+async function killHostWhen(probe: () => Promise<boolean>): Promise<void> {
+  await until(probe);
+  const pids = liveHostPids();
+  expect(pids).toHaveLength(1);
+  process.kill(pids[0]!, "SIGKILL");
+}
+
+const showing = (id: string, status: string) => async () =>
+  (await suite.sim.admin.pipeline(id)).status === status;
+
+describe("provider host killed mid-verb", () => {
+  it("during create, while a start is in progress: the next up adopts it without a second start", async () => {
+    const { sim } = suite;
+    await sim.admin.setConfig({ delays: SLOW });
+    const pipelines: Entry[] = [
+      { name: "p1", pipelineId: P1 },
+      { name: "p2", pipelineId: P2 },
+      { name: "p3", pipelineId: P3 },
+    ];
+    const stack = suite.stack(environment(pipelines));
+    const running = stack.up(PROGRAM);
+    await killHostWhen(async () => Object.values(await statuses(sim, P1, P2, P3)).includes("STARTING"));
+    const crashed = await running;
+
+    expect(crashed.errors.length).toBeGreaterThan(0);
+    const starting = Object.entries(await statuses(sim, P1, P2, P3)).filter(([, s]) => s === "STARTING");
+    expect(starting).toHaveLength(1);
+    // Nothing returned from the creates in flight: the state holds none of them, and it is whole.
+    expect(stack.state().resources).toEqual([]);
+    expect(mutations(await callsSince(sim))).toHaveLength(1);
+
+    await sim.admin.setConfig({ delays: { start: 60, pause: 30, stop: 30, release: 30 } });
+    const since = await mark(sim);
+    const next = expectOk(await stack.up(PROGRAM));
+    expect(changes(next)).toEqual(["create p1", "create p2", "create p3"]);
+    expect(await statuses(sim, P1, P2, P3)).toEqual({ [P1]: "RUNNING", [P2]: "RUNNING", [P3]: "RUNNING" });
+    for (const name of ["p1", "p2", "p3"]) expect(outputsOf(stack, name).status).toBe("RUNNING");
+    const state = await sim.admin.state();
+    expect(state.pipelines.map((p) => p.startCount)).toEqual([1, 1, 1]);
+    // The pipeline that was starting at the kill is only waited for, not started again.
+    expect(mutations(await callsSince(sim, since))).toHaveLength(2);
+    expect(mutations(await callsSince(sim, since))).not.toContainEqual(
+      expect.stringContaining(starting[0]![0]),
+    );
+  });
+
+  it("during an update's restart, after the pause: the next up only starts, with the new options", async () => {
+    const { sim } = suite;
+    const one = (kafkaRate: number): Record<string, string> =>
+      environment([{ name: "p1", pipelineId: P1, kafkaRate }]);
+    const stack = suite.stack(one(1000));
+    expectOk(await stack.up(PROGRAM));
+
+    await sim.admin.setConfig({ delays: SLOW });
+    let since = await mark(sim);
+    const running = stack.up(PROGRAM, { config: one(4000) });
+    await killHostWhen(showing(P1, "PAUSING"));
+    const crashed = await running;
+    expect(crashed.errors.length).toBeGreaterThan(0);
+    expect(mutations(await callsSince(sim, since))).toEqual([`pausePipeline ${P1} 0`]);
+    // The update never returned: state still has the old options and the last status it saw.
+    expect(outputsOf(stack, "p1")).toMatchObject({ status: "RUNNING", kafkaRate: 1000 });
+
+    since = await mark(sim);
+    const next = expectOk(await stack.up(PROGRAM));
+    expect(changes(next)).toEqual(["update p1"]);
+    expect(mutations(await callsSince(sim, since))).toEqual([`startPipeline ${P1} 0`]);
+    expect(await sim.admin.pipeline(P1)).toMatchObject({
+      status: "RUNNING",
+      startCount: 2,
+      lastStartBody: { kafkaRate: 4000 },
+    });
+    expect(outputsOf(stack, "p1")).toMatchObject({ status: "RUNNING", kafkaRate: 4000 });
+  });
+
+  it("during destroy, while the stop is in progress: the next destroy finishes without a second stop", async () => {
+    const { sim } = suite;
+    const stack = suite.stack(environment([{ name: "p1", pipelineId: P1 }]));
+    expectOk(await stack.up(PROGRAM));
+
+    await sim.admin.setConfig({ delays: SLOW });
+    const since = await mark(sim);
+    const running = stack.destroy();
+    await killHostWhen(showing(P1, "STOPPING"));
+    const crashed = await running;
+    expect(crashed.errors.length).toBeGreaterThan(0);
+    expect(stack.state().resources).toHaveLength(1);
+
+    expectOk(await stack.destroy());
+    expect(stack.state().resources).toEqual([]);
+    expect((await sim.admin.pipeline(P1)).status).toBe("STOPPED");
+    expect(mutations(await callsSince(sim, since))).toEqual([`stopPipeline ${P1} 0`]);
+  });
+});
