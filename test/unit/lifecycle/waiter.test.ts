@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { formatDuration, parseDuration } from "../../../provider/lifecycle/duration.js";
 import {
   nextPollDelay,
+  observedDuration,
   WaitError,
   waitForStatus,
   type WaitOptions,
@@ -124,6 +125,36 @@ describe("waitForStatus", () => {
     expect(progress.length).toBeGreaterThanOrEqual(3);
     for (let i = 1; i < progress.length; i += 1)
       expect(progress[i]! - progress[i - 1]!).toBeGreaterThanOrEqual(10_000);
+  });
+
+  it("spaces polls send-to-send, so a slow answer does not stretch the interval", async () => {
+    let now = 0;
+    const sent: number[] = [];
+    await waitForStatus({
+      target: ["RUNNING"],
+      from: "PUBLISHED",
+      deadline: 10_000,
+      expectedMs: 100,
+      clock: () => now,
+      sleep: (ms) => {
+        now += ms;
+        return Promise.resolve();
+      },
+      poll: () => {
+        sent.push(now);
+        now += 20; // a 20 ms round trip
+        return Promise.resolve(now >= 160 ? "RUNNING" : "STARTING");
+      },
+    });
+    const gaps = sent.slice(1).map((t, i) => t - sent[i]!);
+    expect(sent[0]).toBe(75);
+    expect(gaps.every((g) => g === 25)).toBe(true);
+  });
+
+  it("learns a duration from the middle of the last miss and the first sighting", () => {
+    expect(observedDuration({ reachedAtMs: 325, missedAtMs: 300 })).toBe(312.5);
+    // Seen on the first poll: it happened within the last fast interval.
+    expect(observedDuration({ reachedAtMs: 275, missedAtMs: undefined })).toBe(262.5);
   });
 });
 
