@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import { z } from "zod";
 
 /**
  * Shared input checking for the resources' `check`: per-field zod validation with failures Pulumi shows
@@ -82,3 +82,11 @@ export function withoutUndefined<T extends object>(value: T): T {
 /** Shared zod message pieces. */
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export const ID_RULE = "may contain only letters, digits, '.', '_' and '-', starting with a letter or digit";
+
+/** An EnOS id (pipeline, org, user): a non-empty, bounded string of safe characters; `what` says where to find it. */
+export const idSchema = (what: string) =>
+  z
+    .string({ error: `must be a string: ${what}` })
+    .min(1, `must not be empty: ${what}`)
+    .max(128, "must be at most 128 characters")
+    .regex(ID_PATTERN, ID_RULE);

@@ -4,8 +4,7 @@ import {
   checkDefault,
   checkField,
   containsUnknown,
-  ID_PATTERN,
-  ID_RULE,
+  idSchema,
   unknownKeyFailures,
   withoutUndefined,
   type CheckFailure,
@@ -22,13 +21,6 @@ export interface FlowSpec {
 
 /** Input names of EnosFlowSchedule. */
 export const FLOW_INPUTS = ["flowId", "orgId", "userId", "enabled", "onDelete"] as const;
-
-const idSchema = (what: string) =>
-  z
-    .string({ error: `must be a string: ${what}` })
-    .min(1, `must not be empty: ${what}`)
-    .max(128, "must be at most 128 characters")
-    .regex(ID_PATTERN, ID_RULE);
 
 /** `check` for EnosFlowSchedule: validate, resolve defaults; unknown (preview) values pass through. */
 export function checkFlowInputs(

@@ -6,8 +6,7 @@ import {
   checkDefault,
   checkField,
   containsUnknown,
-  ID_PATTERN,
-  ID_RULE,
+  idSchema,
   unknownKeyFailures,
   withoutUndefined,
   type CheckFailure,
@@ -62,13 +61,6 @@ const typeError = (message: string) => ({
 
 const enumOf = <T extends readonly [string, ...string[]]>(values: T, what: string) =>
   z.enum(values, { error: `must be one of ${values.map((v) => `"${v}"`).join(", ")} (${what})` });
-
-const idSchema = (what: string) =>
-  z
-    .string({ error: `must be a string: ${what}` })
-    .min(1, `must not be empty: ${what}`)
-    .max(128, "must be at most 128 characters")
-    .regex(ID_PATTERN, ID_RULE);
 
 const count = (what: string, max: number) =>
   z
