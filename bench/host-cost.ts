@@ -1,7 +1,7 @@
 // What the dynamic-provider host itself costs: start to first answered Check, and the per-call overhead of
 // Check and Diff once it is warm (no EnOS call is involved in either).
 import { ProviderHost, REPO_ROOT, type Props } from "../test/host/host.js";
-import { runProgram } from "../test/host/program.js";
+import { runProgram, type Program } from "../test/host/program.js";
 import { median, quantile, round } from "./stats.js";
 import { PIPELINE_TYPE, PROGRAM } from "./world.js";
 
@@ -83,4 +83,53 @@ export async function runHostCost(config: Record<string, string>): Promise<HostC
   } finally {
     await host.close();
   }
+}
+
+/** Spawn → first Check answered, for our pipeline resource and for the bench's trivial resource, in turn. */
+export async function runHostStartPair(
+  config: Record<string, string>,
+  trivialSource: string,
+): Promise<{ readonly oursMs: number; readonly trivialMs: number }> {
+  const subjects: { program: Program; type: string; config: Record<string, string> }[] = [
+    {
+      program: PROGRAM,
+      type: PIPELINE_TYPE,
+      config: {
+        ...config,
+        "pulumi-enos:pipelines": JSON.stringify([{ name: "p-0001", pipelineId: "sim-pipeline-0001" }]),
+        "pulumi-enos:flows": "[]",
+      },
+    },
+    {
+      program: { source: trivialSource, name: "trivial" },
+      type: "pulumi-nodejs:dynamic/bench:Trivial",
+      config: { "trivial:count": "1" },
+    },
+  ];
+  const times: number[] = [];
+  for (const subject of subjects) {
+    const run = await runProgram(subject.program, {
+      project: "pulumi-enos",
+      stack: "host-start",
+      config: subject.config,
+      preview: false,
+    });
+    const registered = run.resources.find((r) => r.type === subject.type);
+    if (!registered) throw new Error(`host start: the program registered no ${subject.type}`);
+    const t0 = performance.now();
+    const host = await ProviderHost.start({
+      cwd: REPO_ROOT,
+      env: { PULUMI_CONFIG: JSON.stringify(subject.config) },
+    });
+    try {
+      await host.configure(subject.config);
+      const first = await host.check(registered.urn, {}, registered.inputs);
+      if (first.failures.length > 0)
+        throw new Error(`host start: check failed: ${JSON.stringify(first.failures)}`);
+      times.push(round(performance.now() - t0));
+    } finally {
+      await host.close();
+    }
+  }
+  return { oursMs: times[0] ?? NaN, trivialMs: times[1] ?? NaN };
 }

@@ -6,11 +6,14 @@
 //   npm run bench -- --n 100      rollout size
 //   npm run bench -- --reps 5     rollout repetitions
 //   npm run bench -- --out FILE   where to write the JSON
+//   npm run bench -- --no-cli     skip the real-CLI section (it runs whenever a Pulumi CLI is found)
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { liveHostPids, REPO_ROOT } from "../test/host/host.js";
-import { runHostCost, type HostCostRun } from "./host-cost.js";
+import { runCliBench, TRIVIAL_PROGRAM, type CliBench } from "./cli.js";
+import { runHostCost, runHostStartPair, type HostCostRun } from "./host-cost.js";
+import { locatePulumiCli } from "../tools/pulumi-cli/locate.js";
 import { instrumentHosts, take } from "./instrument.js";
 import { rolloutBound, runRollout, type RolloutRun } from "./rollout.js";
 import { runFlows, runScale } from "./scale.js";
@@ -34,6 +37,7 @@ interface Options {
   readonly flowsN: number;
   readonly hostReps: number;
   readonly out: string;
+  readonly cli: boolean;
 }
 
 function options(): Options {
@@ -43,6 +47,7 @@ function options(): Options {
       n: { type: "string" },
       reps: { type: "string" },
       out: { type: "string" },
+      "no-cli": { type: "boolean", default: false },
     },
     strict: true,
   });
@@ -60,6 +65,7 @@ function options(): Options {
     scaleN: quick ? 50 : 200,
     flowsN: quick ? 20 : 100,
     hostReps: quick ? 1 : 3,
+    cli: !values["no-cli"],
     out: path.resolve(
       values.out ??
         (quick
@@ -122,6 +128,28 @@ async function main(): Promise<void> {
     // Those hosts served one resource's Check/Diff only: the memory floor to read the 200-resource peak against.
     const floorRssMb = take().memory.map((m) => m.peakRssKb / 1024);
     say(`host: start to first Check ${hostRuns.map((h) => h.startToFirstCheckMs).join(", ")} ms`);
+    const hostPairs: { oursMs: number; trivialMs: number }[] = [];
+    for (let rep = 1; rep <= opts.hostReps; rep += 1)
+      hostPairs.push(await runHostStartPair(credentials(sim), TRIVIAL_PROGRAM));
+    say(`host start, ours vs trivial: ${hostPairs.map((p) => `${p.oursMs}/${p.trivialMs}`).join(", ")} ms`);
+
+    const pulumi = opts.cli ? locatePulumiCli() : undefined;
+    let cli: CliBench | undefined;
+    if (pulumi) {
+      say(`bench: real CLI ${pulumi.version} (${pulumi.bin})`);
+      cli = await runCliBench(pulumi, sim, {
+        n: opts.n,
+        scaleN: opts.scaleN,
+        reps: opts.quick ? 1 : 3,
+        perOrg: opts.quick ? 10 : 25,
+      });
+    } else {
+      say(
+        opts.cli
+          ? "bench: no Pulumi CLI found (npm run pulumi:install builds one): cli section skipped"
+          : "bench: --no-cli",
+      );
+    }
 
     const results = report(
       opts,
@@ -132,6 +160,7 @@ async function main(): Promise<void> {
       floorRssMb,
       loadAtStart,
       performance.now() - startedAt,
+      { hostPairs, cli },
     );
     fs.mkdirSync(path.dirname(opts.out), { recursive: true });
     fs.writeFileSync(opts.out, `${JSON.stringify(results, null, 2)}\n`);
@@ -155,6 +184,7 @@ function report(
   floorRssMb: readonly number[],
   loadAtStart: readonly number[],
   benchMs: number,
+  extra: { hostPairs: readonly { oursMs: number; trivialMs: number }[]; cli: CliBench | undefined },
 ) {
   const n = opts.n;
   const boundMs = rolloutBound(n);
@@ -244,6 +274,13 @@ function report(
       diffMs: hostMed((h) => h.diffMs),
       runs: hostRuns,
     },
+    hostStart: {
+      oursMs: round(median(extra.hostPairs.map((p) => p.oursMs))),
+      trivialMs: round(median(extra.hostPairs.map((p) => p.trivialMs))),
+      ratio: round(median(extra.hostPairs.map((p) => p.oursMs / p.trivialMs)), 3),
+      runs: extra.hostPairs,
+    },
+    cli: extra.cli ?? null,
     memory: {
       n: opts.scaleN,
       peakRssMb: peaks.length > 0 ? Math.max(...peaks) : null,
@@ -311,6 +348,31 @@ function table(r: Results): string {
       "",
     ],
   ];
+  rows.push([
+    "host start, ours / trivial provider",
+    `${r.hostStart.oursMs} / ${r.hostStart.trivialMs} ms = ×${r.hostStart.ratio}`,
+    "",
+  ]);
+  const c = r.cli;
+  if (c) {
+    rows.push(
+      [
+        `real CLI ${c.cli.version}: pulumi up, rollout ${c.rollout.n}`,
+        `apply ${c.rollout.applyMs} ms = ×${c.rollout.ratio}; whole up ${c.rollout.upMs} ms`,
+        `${c.rollout.boundMs} ms`,
+      ],
+      ...(["noopUp", "preview", "refresh"] as const).map((verb): [string, string, string] => [
+        `  ${{ noopUp: "no-op pulumi up", preview: "pulumi preview", refresh: "pulumi refresh" }[verb]} ${c.scale.n}: ours / trivial`,
+        `${c.scale.ours[verb].wallMs} / ${c.scale.trivial[verb].wallMs} ms = ×${c.scale.ratio[verb]} (${c.scale.ours[verb].calls} EnOS calls)`,
+        verb === "refresh" ? "" : `≤ ×${c.scale.goalRatio}`,
+      ]),
+      [
+        `  2 orgs × ${c.orgs.perOrg}: both / slower alone`,
+        `${c.orgs.bothMs} / ${Math.max(...c.orgs.aloneMs)} ms = ×${c.orgs.ratio}`,
+        `≤ ×${c.orgs.goalRatio}`,
+      ],
+    );
+  }
   const width = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i]?.length ?? 0)));
   const line = (row: readonly string[]): string =>
     row

@@ -24,7 +24,7 @@ async function until(probe: () => Promise<boolean>, what: string): Promise<void>
   throw new Error(`gave up waiting for ${what}`);
 }
 
-describe.skipIf(!cli)("real Pulumi CLI killed mid-rollout", () => {
+describe.skipIf(!cli)("real Pulumi CLI killed mid-rollout", { timeout: 600_000 }, () => {
   beforeAll(async () => {
     sim = await startSimulator({
       port: 0,
@@ -35,7 +35,7 @@ describe.skipIf(!cli)("real Pulumi CLI killed mid-rollout", () => {
 
   afterAll(async () => {
     project?.dispose();
-    await sim?.close();
+    await sim.close();
   });
 
   it("SIGKILL during up, then refresh as the CLI advises, then up: converged, no second start, nothing unknown", async () => {

@@ -312,11 +312,13 @@ export class Engine {
     if (rec.errors.length > 0) return;
 
     // Check. The engine passes the old *inputs* as olds (step_generator.go: prov.Check(urn, oldInputs, goal...)).
-    // Simplification: the harness checks every resource before any mutation, so a check failure anywhere
-    // means no provider mutation at all (the engine would stop at the failing registration, and resources
-    // registered earlier might already have been created).
+    // The real engine checks each registration as its event reaches the deployment executor, one at a time, and
+    // stops the deployment at the first resource whose Check fails (seen through the real CLI in test/cli story
+    // 8: one resource's failures are reported, not every bad resource's). The harness checks in registration
+    // order and stops at the first failure too. Simplification: it checks every resource before any mutation,
+    // where the engine may already have created resources registered before the failing one.
     const checked = new Map<string, Props>();
-    await mapLimit(custom, this.parallel, async (r) => {
+    for (const r of custom) {
       try {
         const res = await host.check(r.urn, live(r.urn)?.inputs ?? {}, r.inputs);
         if (res.failures.length > 0) {
@@ -332,7 +334,8 @@ export class Engine {
       } catch (err) {
         rec.fail("check", err, r.urn);
       }
-    });
+      if (rec.errors.length > 0) break;
+    }
     if (rec.errors.length > 0) return;
 
     // Diff → step, concurrently, except that a resource waits for the steps of the resources it depends on

@@ -342,20 +342,21 @@ describe("engine-boundary stories", () => {
   });
 
   it("8: bad program inputs fail check with the field named, and EnOS is never called", async () => {
-    const stack = newStack(
-      environment(
-        [{ name: "ingest", pipelineId: "demo-pipeline-1", kafkaRate: 0, restartStrategy: "KILL" }],
-        [{ name: "nightly", flowId: 3377, onDelete: "STOP" }],
-      ),
+    // Like the real engine, the harness stops at the first resource whose Check fails: one bad resource a stack.
+    const badPipeline = newStack(
+      environment([{ name: "ingest", pipelineId: "demo-pipeline-1", kafkaRate: 0, restartStrategy: "KILL" }]),
     );
+    const badFlow = newStack(environment([], [{ name: "nightly", flowId: 3377, onDelete: "STOP" }]));
     const mark = await lastSeq();
-    const result = await stack.up(PROGRAM);
-    results.push(result);
-    const text = result.errors.map((e) => e.message).join("\n");
-    expect(text).toMatch(/kafkaRate: must be at least 1/);
-    expect(text).toMatch(/restartStrategy: must be one of "PAUSE", "STOP"/);
-    expect(text).toMatch(/onDelete: must be one of "DISABLE", "KEEP", "RESTORE"/);
-    expect(stack.state().resources).toEqual([]);
+    const pipelineResult = await badPipeline.up(PROGRAM);
+    const flowResult = await badFlow.up(PROGRAM);
+    results.push(pipelineResult, flowResult);
+    const text = (r: VerbResult) => r.errors.map((e) => e.message).join("\n");
+    expect(text(pipelineResult)).toMatch(/kafkaRate: must be at least 1/);
+    expect(text(pipelineResult)).toMatch(/restartStrategy: must be one of "PAUSE", "STOP"/);
+    expect(text(flowResult)).toMatch(/onDelete: must be one of "DISABLE", "KEEP", "RESTORE"/);
+    expect(badPipeline.state().resources).toEqual([]);
+    expect(badFlow.state().resources).toEqual([]);
     expect((await sim.admin.requests()).filter((r) => r.seq > mark)).toEqual([]);
   });
 });

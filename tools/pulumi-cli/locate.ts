@@ -71,7 +71,7 @@ export function locatePulumiCli(): PulumiCli | undefined {
 
 /**
  * The environment for running `cli` against a local file backend: its directory first on PATH, no update
- * checks, no plugin downloads (nothing outside can be reached), passphrase secrets.
+ * checks, no plugin downloads (nothing outside can be reached), passphrase secrets, `--event-log` available.
  */
 export function pulumiEnvironment(
   cli: PulumiCli,
@@ -87,6 +87,8 @@ export function pulumiEnvironment(
     PULUMI_CONFIG_PASSPHRASE: options.passphrase,
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    // Enables `--event-log` (the engine events as JSON lines), as the Automation API does.
+    PULUMI_DEBUG_COMMANDS: "true",
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
     NO_COLOR: "1",
   };

@@ -18,7 +18,9 @@ let packed: string | undefined;
 function packOnce(): string {
   if (packed && fs.existsSync(packed)) return packed;
   const into = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-enos-pack-"));
-  process.once("exit", () => fs.rmSync(into, { recursive: true, force: true }));
+  process.once("exit", () => {
+    fs.rmSync(into, { recursive: true, force: true });
+  });
   const result = spawnSync("npm", ["pack", "--ignore-scripts", "--pack-destination", into, "--json"], {
     cwd: REPO,
     encoding: "utf8",
@@ -197,7 +199,13 @@ export class UserProject {
       child.on("error", reject);
       child.on("close", (code, signal) => {
         this.running = undefined;
-        resolve({ code, signal, stdout, stderr, events: readEvents(eventLog) });
+        resolve({
+          code,
+          signal,
+          stdout: stripAnsi(stdout),
+          stderr: stripAnsi(stderr),
+          events: readEvents(eventLog),
+        });
       });
       options.onSpawn?.(child);
     });
@@ -265,6 +273,10 @@ function copyPulumiEnos(shared: string, into: string): void {
   }
 }
 
+/** The CLI colours some error lines even with `--color never`. */
+// eslint-disable-next-line no-control-regex -- the escape character is exactly what is matched
+const stripAnsi = (text: string): string => text.replace(/\u001b\[[0-9;]*m/g, "");
+
 function readEvents(file: string): EngineEvent[] {
   if (!fs.existsSync(file)) return [];
   return fs
@@ -280,18 +292,30 @@ function readEvents(file: string): EngineEvent[] {
     });
 }
 
-/** Resource operations of a run, e.g. `["create ingest", "update nightly"]`, sorted, `same` and the stack left out. */
+/**
+ * Resource operations of a run, e.g. `["create ingest", "update nightly"]`, sorted; `same`, the stack and the
+ * default provider left out.
+ */
 export function operations(result: CliResult): string[] {
   return result.events
     .flatMap((e) => (e.resOutputsEvent ? [e.resOutputsEvent.metadata] : []))
-    .filter((m) => m.op !== "same" && !m.urn.includes("pulumi:pulumi:Stack"))
+    .filter(
+      (m) =>
+        m.op !== "same" &&
+        !m.urn.includes("::pulumi:pulumi:Stack::") &&
+        !m.urn.includes("::pulumi:providers:"),
+    )
     .map((m) => `${m.op} ${m.urn.split("::").pop() ?? ""}`)
     .sort();
 }
 
-/** Every diagnostic message of a run (the provider's console output and the engine's errors). */
+/** The diagnostic messages of a run above debug level (the provider's console output, the engine's errors). */
 export function diagnostics(result: CliResult): string {
-  return result.events.flatMap((e) => (e.diagnosticEvent ? [e.diagnosticEvent.message] : [])).join("");
+  return result.events
+    .flatMap((e) =>
+      e.diagnosticEvent && e.diagnosticEvent.severity !== "debug" ? [e.diagnosticEvent.message] : [],
+    )
+    .join("");
 }
 
 /** The program of the root promotion project (dist/program), as files for a user's project. */
