@@ -34,8 +34,10 @@ function uniqueAdoption(name: string, adoption: Adoption): StackValidationPolicy
         const key = JSON.stringify([orgId, id]);
         owners.set(key, [...(owners.get(key) ?? []), resource]);
       }
-      for (const group of owners.values()) {
-        if (group.length < 2) continue;
+      for (const unsorted of owners.values()) {
+        if (unsorted.length < 2) continue;
+        // The engine lists resources in no promised order; sorted names make the message the same every run.
+        const group = [...unsorted].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
         const [first] = group;
         const props = first?.props as Record<string, unknown>;
         const names = group.map((r) => `"${r.name}"`).join(", ");
