@@ -7,6 +7,7 @@ import {
   PIPELINE_TYPE,
   shown,
   stackOfUrn,
+  withDefault,
 } from "../resources.js";
 
 /** Per resource type: the onDelete value that stops production work, and the values to use instead. */
@@ -44,13 +45,13 @@ export const protectedStackDelete: ResourceValidationPolicy = {
     if (!rule) return;
     const stack = stackOfUrn(args.urn);
     if (!protectedStacksOf(args.getConfig<ProtectedStacksConfig>()).includes(stack)) return;
-    const declared: unknown = (args.props as Record<string, unknown>).onDelete;
-    const left = declared === undefined || declared === null;
-    const onDelete = left ? rule.fallback : declared;
+    // The engine shows the rule the inputs after the provider's `check`, which has filled the default in; a rule run
+    // on raw inputs (a team's own tooling) sees it missing. Either way the value that destroy would use is judged.
+    const onDelete = withDefault((args.props as Record<string, unknown>).onDelete, rule.fallback);
     if (onDelete !== rule.value) return;
     reportViolation(
-      `${rule.className} "${args.name}": onDelete is ${shown(onDelete)}${left ? " (the default: onDelete is not set)" : ""} ` +
-        `in protected stack "${stack}", so destroying it would ${rule.value === "STOP" ? "stop the pipeline" : "disable the flow's schedule"}: ` +
+      `${rule.className} "${args.name}": onDelete is ${shown(onDelete)} (also its default when left out) in ` +
+        `protected stack "${stack}", so destroying it would ${rule.value === "STOP" ? "stop the pipeline" : "disable the flow's schedule"}: ` +
         `${rule.fix}.`,
     );
   },

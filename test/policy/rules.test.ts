@@ -119,7 +119,7 @@ describe("enos-protected-stack-delete", () => {
       pipeline("prod", "ingest", { pipelineId: "p-1" }),
     );
     expect(violations.map((v) => v.message)).toEqual([
-      'EnosPipelineDeployment "ingest": onDelete is "STOP" (the default: onDelete is not set) in protected stack ' +
+      'EnosPipelineDeployment "ingest": onDelete is "STOP" (also its default when left out) in protected stack ' +
         '"prod", so destroying it would stop the pipeline: set onDelete: "PAUSE" (pause it) or "KEEP" (leave it running).',
     ]);
   });
@@ -129,10 +129,12 @@ describe("enos-protected-stack-delete", () => {
       protectedStackDelete,
       pipeline("production", "ingest", { pipelineId: "p-1", onDelete: "STOP" }),
     );
-    expect(explicit[0]?.message).toContain('onDelete is "STOP" in protected stack "production"');
+    expect(explicit[0]?.message).toContain(
+      'onDelete is "STOP" (also its default when left out) in protected stack "production"',
+    );
     const flowDefault = await checkResource(protectedStackDelete, flow("prod", "nightly", { flowId: 3 }));
     expect(flowDefault.map((v) => v.message)).toEqual([
-      'EnosFlowSchedule "nightly": onDelete is "DISABLE" (the default: onDelete is not set) in protected stack ' +
+      'EnosFlowSchedule "nightly": onDelete is "DISABLE" (also its default when left out) in protected stack ' +
         '"prod", so destroying it would disable the flow\'s schedule: set onDelete: "KEEP" (leave the schedule ' +
         'as it is) or "RESTORE" (the state found at adoption).',
     ]);
