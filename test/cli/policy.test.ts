@@ -78,7 +78,7 @@ describe.skipIf(!cli)("the policy pack through the real Pulumi CLI", () => {
 
   afterAll(async () => {
     await sim.close();
-  }, PREVIEWS);
+  });
 
   it(
     "refuses a dev stack that adopts one pipeline and one flow twice, before any EnOS change",
