@@ -25,9 +25,17 @@ const BUILDS = [
     versionOf: "github.com/pulumi/pulumi/pkg/v3",
   },
   {
-    name: "pulumi-language-nodejs",
+    name: "pulumi-language-nodejs-v3.68",
     module: path.join(HERE, "language-host"),
     pkg: "github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs",
+    versionOf: "github.com/pulumi/pulumi/sdk/v3",
+  },
+  // What the engine starts as the Node.js language host: our proxy in front of the v3.68 host above, adding the
+  // RunPlugin that runs policy packs (language-host/proxy/main.go says why).
+  {
+    name: "pulumi-language-nodejs",
+    module: path.join(HERE, "language-host"),
+    pkg: "./proxy",
     versionOf: "github.com/pulumi/pulumi/sdk/v3",
   },
 ];
@@ -98,11 +106,23 @@ function cacheKey(goVersion) {
   const hash = crypto.createHash("sha256");
   hash.update(`${goVersion}\n${os.platform()}-${os.arch()}\n`);
   for (const build of BUILDS)
-    for (const file of ["go.mod", "go.sum", "tools.go"])
+    for (const file of ["go.mod", "go.sum", ...goSources(build.module)])
       hash.update(fs.readFileSync(path.join(build.module, file)));
   hash.update(JSON.stringify(LAUNCHERS));
   hash.update(fs.readFileSync(__filename));
   return hash.digest("hex").slice(0, 16);
+}
+
+/** The .go files of a wrapper module (tools.go, and the proxy's sources), sorted, relative to it. */
+function goSources(dir, rel = "") {
+  return fs
+    .readdirSync(path.join(dir, rel), { withFileTypes: true })
+    .flatMap((entry) => {
+      const file = path.join(rel, entry.name);
+      if (entry.isDirectory()) return goSources(dir, file);
+      return entry.name.endsWith(".go") ? [file] : [];
+    })
+    .sort();
 }
 
 function cacheRoot() {
