@@ -66,7 +66,11 @@ async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<num
   });
   const text = render(args.format, plan, args.command);
   if (args.out === undefined) {
-    await new Promise<void>((resolve) => process.stdout.write(text, () => resolve()));
+    await new Promise<void>((resolve) => {
+      process.stdout.write(text, () => {
+        resolve();
+      });
+    });
   } else {
     writeFileSync(args.out, text);
   }

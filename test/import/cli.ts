@@ -20,7 +20,7 @@ export function runCli(args: readonly string[], env: Record<string, string>, cwd
       [BIN, ...args],
       { cwd, env: { PATH: process.env.PATH ?? "", ...env }, maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => {
-        if (error && typeof error.code !== "number") reject(error);
+        if (error && typeof error.code !== "number") reject(new Error(`cannot run ${BIN}`, { cause: error }));
         else resolve({ code: typeof error?.code === "number" ? error.code : 0, stdout, stderr });
       },
     );
