@@ -9,7 +9,7 @@ import { EnosConfigError } from "../config.js";
 import { describeCause } from "../resources/common/errors.js";
 import { parseImportArgs, UsageError, USAGE } from "./args.js";
 import { planImport, type ImportPlan } from "./plan.js";
-import { render } from "./render.js";
+import { count, render } from "./render.js";
 import { resolveSettings } from "./settings.js";
 
 const PREFIX = "pulumi-enos import";
@@ -20,7 +20,7 @@ function say(line: string): void {
 
 function report(plan: ImportPlan, wrote: string): void {
   say(
-    `${PREFIX}: ${plan.pipelines.length} pipelines and ${plan.flows.length} flows of org ${plan.orgId} written to ${wrote}`,
+    `${PREFIX}: ${count(plan.pipelines.length, "pipeline")} and ${count(plan.flows.length, "flow")} of org ${plan.orgId} written to ${wrote}`,
   );
   if (plan.skipped.length > 0) {
     say(`${PREFIX}: skipped ${plan.skipped.length}:`);

@@ -98,7 +98,7 @@ export async function planImport(enos: EnosApi, request: ImportRequest): Promise
         id: p.pipelineId,
         name: p.pipelineName,
         reason:
-          "never released: there is no run state to adopt; release it in the EnOS console and import again, or declare it by hand (its first `pulumi up` releases it)",
+          "never released, so there is no run state to adopt: release it in the EnOS console, or declare it by hand",
       });
     }
   }

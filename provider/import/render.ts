@@ -20,7 +20,8 @@ function header(plan: ImportPlan, command: string): string[] {
   ];
 }
 
-function count(n: number, what: string): string {
+/** "1 flow", "3 flows". */
+export function count(n: number, what: string): string {
   return `${n} ${what}${n === 1 ? "" : "s"}`;
 }
 
