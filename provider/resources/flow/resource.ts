@@ -62,5 +62,12 @@ export class EnosFlowSchedule extends pulumi.dynamic.Resource {
       "enos",
       "EnosFlowSchedule",
     );
+    if (opts?.customTimeouts !== undefined) {
+      // Said once rather than silently ignored: someone who set a deadline expects it to mean something.
+      void pulumi.log.warn(
+        "customTimeouts have no effect on EnosFlowSchedule: enabling or disabling a flow is one EnOS call, read back at once, with nothing to wait for",
+        this,
+      );
+    }
   }
 }

@@ -200,9 +200,15 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
       const cause = error.cause;
       const observed = error.observation;
       const status = observed?.status ?? "unknown";
+      // Name the deadline that ran out, with its value: it may have come from customTimeouts.
+      const deadlinePassed =
+        WaitError.isInstance(cause) && cause.reason === "deadline"
+          ? ` (the ${operation} deadline of ${spec.timeouts[operation]} passed)`
+          : "";
       const message =
         `EnosPipelineDeployment ${spec.pipelineId} (org ${spec.orgId}): ${operation} failed during ${error.action}: ` +
-        `${describeCause(cause)}. Observed status: ${status}. Next: ${nextStep(cause, `timeouts.${operation}`)}`;
+        `${describeCause(cause)}${deadlinePassed}. Observed status: ${status}. ` +
+        `Next: ${nextStep(cause, `timeouts.${operation} (or customTimeouts.${operation})`)}`;
       if (!observed || (WaitError.isInstance(cause) && cause.reason === "vanished")) {
         throw new Error(message, { cause: error });
       }

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { timeoutsFromCustomTimeouts } from "../common/custom-timeouts.js";
 import { thinProvider } from "../common/thin.js";
 
 /** Inputs of {@link EnosPipelineDeployment}. */
@@ -27,7 +28,10 @@ export interface EnosPipelineDeploymentArgs {
   readonly restartStrategy?: pulumi.Input<"PAUSE" | "STOP">;
   /** What destroy does: "STOP" (default), "PAUSE", or "KEEP" (only forget it). */
   readonly onDelete?: pulumi.Input<"STOP" | "PAUSE" | "KEEP">;
-  /** Deadlines as Pulumi durations ("10m", "90s"); default 10m each. Pulumi's customTimeouts never reach a dynamic provider. */
+  /**
+   * Deadlines as Pulumi durations ("10m", "90s"); default 10m each. When not given, the `customTimeouts`
+   * resource option is used (Pulumi itself never passes it to a dynamic provider).
+   */
   readonly timeouts?: pulumi.Input<{ create?: string; update?: string; delete?: string }>;
 }
 
@@ -66,12 +70,15 @@ export class EnosPipelineDeployment extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: EnosPipelineDeploymentArgs, opts?: pulumi.CustomResourceOptions) {
     const orgId = args.orgId ?? new pulumi.Config("enos").get("orgId");
+    const timeouts =
+      args.timeouts ?? timeoutsFromCustomTimeouts(`EnosPipelineDeployment ${name}`, opts?.customTimeouts);
     super(
       provider,
       name,
       {
         ...args,
         orgId,
+        timeouts,
         status: undefined,
         pipelineName: undefined,
         releasedVersion: undefined,
