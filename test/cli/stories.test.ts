@@ -150,9 +150,11 @@ describe.skipIf(!cli)("real Pulumi CLI stories", { timeout: 600_000 }, () => {
     const before = await stack.exportState();
     const preview = await stack.preview("--refresh", "--expect-no-changes", "--diff");
     expect(preview.code).not.toBe(0);
-    expect(preview.stdout + preview.stderr).toMatch(/no changes were expected .*but changes were proposed/);
-    expect(preview.stdout).toContain("demo-pipeline-1 is STOPPED, desired RUNNING: will start");
-    expect(preview.stdout).toMatch(/flow 3377 .*is disabled, desired enabled: will enable/);
+    // What the user sees in the terminal: the engine's refusal and the provider's plan lines (from Diff).
+    const shown = preview.stdout + preview.stderr;
+    expect(shown).toMatch(/no changes were expected .*but changes were proposed/);
+    expect(shown).toContain("demo-pipeline-1 is STOPPED, desired RUNNING: will start");
+    expect(shown).toMatch(/flow 3377 .*is disabled, desired enabled: will enable/);
     expect(await mutations(mark)).toEqual([]);
     // A preview writes no state, not even what its refresh read.
     expect((await stack.exportState()).resources).toEqual(before.resources);
