@@ -168,7 +168,7 @@ async function applyOnUnhealthy(
   status: string,
   deadline: number,
 ): Promise<{ status: string; note: string }> {
-  const policy = spec.onUnhealthy;
+  const policy = spec.onUnhealthy ?? "KEEP";
   if (policy === "KEEP") return { status, note: `onUnhealthy KEEP: the pipeline was left ${status}.` };
   const action =
     policy === "PAUSE"

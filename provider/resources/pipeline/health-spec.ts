@@ -25,7 +25,12 @@ const healthCheckSchema = z
         .optional(),
       requireProgress: z.boolean({ error: "must be true or false" }).optional(),
     },
-    { error: 'must be an object such as { stableFor: "30s", maxLag: 500 }' },
+    {
+      error: (issue: { code: string }) =>
+        issue.code === "invalid_type"
+          ? 'must be an object such as { stableFor: "30s", maxLag: 500 }'
+          : undefined,
+    },
   )
   .strict();
 
@@ -38,12 +43,14 @@ export function checkHealthInputs(
   out: Record<string, unknown>,
   failures: CheckFailure[],
 ): void {
+  // Resolved (default KEEP) only beside a healthCheck: a program without one keeps the state it had before.
   const onUnhealthy = news.onUnhealthy;
-  if (containsUnknown(onUnhealthy)) out.onUnhealthy = onUnhealthy;
-  else if (onUnhealthy === undefined || onUnhealthy === null) out.onUnhealthy = "KEEP";
-  else out.onUnhealthy = checkField("onUnhealthy", onUnhealthySchema, onUnhealthy, failures);
-
   const given = news.healthCheck;
+  if (containsUnknown(onUnhealthy)) out.onUnhealthy = onUnhealthy;
+  else if (onUnhealthy !== undefined && onUnhealthy !== null)
+    out.onUnhealthy = checkField("onUnhealthy", onUnhealthySchema, onUnhealthy, failures);
+  else if (given !== undefined && given !== null) out.onUnhealthy = "KEEP";
+
   if (given === undefined || given === null) return;
   if (containsUnknown(given)) {
     out.healthCheck = given;

@@ -30,7 +30,7 @@ export interface PipelineSpec {
   /** Checked after every start the provider makes; absent: no check, no offset-lag call. */
   readonly healthCheck?: HealthCheck;
   /** What to do with a pipeline that failed its health check. */
-  readonly onUnhealthy: "KEEP" | "PAUSE" | "STOP";
+  readonly onUnhealthy?: "KEEP" | "PAUSE" | "STOP";
 }
 
 export interface ResourceConfig {
