@@ -183,7 +183,7 @@ async function applyOnUnhealthy(
     const kind = statusKind(status) === "error" ? " (an error status: stop it in the EnOS console)" : "";
     return {
       status,
-      note: `onUnhealthy ${policy}: not applied, the pipeline is ${status}${kind} and ${action ?? policy.toLowerCase()} needs ${needs}.`,
+      note: `onUnhealthy ${policy}: not applied, the pipeline is ${status}${kind} and ${policy.toLowerCase()} needs ${needs}.`,
     };
   }
   try {

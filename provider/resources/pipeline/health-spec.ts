@@ -64,8 +64,9 @@ export function checkHealthInputs(
   const stableMs = parseDuration(check.stableFor) ?? 0;
   const timeouts = out.timeouts as Record<string, unknown> | undefined;
   for (const operation of ["create", "update"] as const) {
-    const text = timeouts?.[operation];
-    const deadlineMs = typeof text === "string" ? parseDuration(text) : undefined;
+    const timeout = timeouts?.[operation];
+    const text = typeof timeout === "string" ? timeout : "";
+    const deadlineMs = parseDuration(text);
     if (deadlineMs !== undefined && deadlineMs <= stableMs) {
       failures.push({
         property: "healthCheck.stableFor",
