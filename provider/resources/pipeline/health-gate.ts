@@ -111,7 +111,8 @@ async function watchHealth(
   for (const point of gateCheckpoints(windowMs)) {
     const wait = runningAt + point.atMs - deps.clock();
     if (wait > 0) await deps.sleep(wait);
-    const seen = await readStatus(deps, spec);
+    // At 0 the status is the RUNNING converge just observed; later, a fresh (shared) listing.
+    const seen = point.atMs === 0 ? { status } : await readStatus(deps, spec);
     if (seen.status !== "RUNNING") {
       const afterMs = deps.clock() - runningAt;
       const verdict = healthVerdict(
