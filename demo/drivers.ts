@@ -5,11 +5,11 @@
  * - `HarnessDriver`: without the CLI, the engine-boundary harness (test/host) plays the engine against the SDK's
  *   own dynamic-provider host, so the provider code, its serialisation and the gRPC boundary are still real.
  */
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { LocalWorkspace, type EngineEvent, type Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, PulumiCommand, type EngineEvent, type Stack } from "@pulumi/pulumi/automation";
+import { pulumiEnvironment, type PulumiCli } from "../tools/pulumi-cli/locate.js";
 import { Engine, type VerbResult } from "../test/host/engine.js";
 import { PROJECT, type DemoStack } from "./environment.js";
 
@@ -49,12 +49,6 @@ export interface Driver {
   state(): Promise<readonly StateResource[]>;
   /** Removes everything the driver created on disk. */
   dispose(): Promise<void>;
-}
-
-/** Whether `pulumi version` runs. */
-export function pulumiCliVersion(): string | undefined {
-  const result = spawnSync("pulumi", ["version"], { encoding: "utf8", timeout: 30_000 });
-  return result.status === 0 ? result.stdout.trim() : undefined;
 }
 
 function planMessages(lines: readonly string[]): string[] {
@@ -171,13 +165,14 @@ export class CliDriver implements Driver {
    * A throwaway Pulumi project whose node_modules has pulumi-enos (this repository) and @pulumi/pulumi, and whose
    * main loads the root program; state in a `file://` backend in the same temporary directory.
    */
-  static async create(repoRoot: string, demo: DemoStack): Promise<CliDriver> {
+  static async create(repoRoot: string, demo: DemoStack, cli: PulumiCli): Promise<CliDriver> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-enos-demo-"));
     try {
       const project = path.join(dir, "project");
       const backend = path.join(dir, "state");
       fs.mkdirSync(path.join(project, "node_modules"), { recursive: true });
       fs.mkdirSync(backend);
+      fs.mkdirSync(path.join(dir, "home"));
       fs.symlinkSync(repoRoot, path.join(project, "node_modules", "pulumi-enos"), "dir");
       fs.symlinkSync(
         path.join(repoRoot, "node_modules", "@pulumi"),
@@ -200,12 +195,13 @@ export class CliDriver implements Driver {
             runtime: { name: "nodejs", options: { typescript: false } },
             main: "index.js",
           },
-          envVars: {
-            PULUMI_BACKEND_URL: `file://${backend}`,
-            PULUMI_CONFIG_PASSPHRASE: "pulumi-enos-demo",
-            PULUMI_SKIP_UPDATE_CHECK: "true",
-          },
+          envVars: pulumiEnvironment(cli, {
+            backendDir: backend,
+            home: path.join(dir, "home"),
+            passphrase: "pulumi-enos-demo",
+          }),
           secretsProvider: "passphrase",
+          pulumiCommand: await PulumiCommand.get({ root: path.dirname(cli.dir), skipVersionCheck: true }),
         },
       );
       const secrets = new Set(demo.secretKeys);

@@ -18,12 +18,12 @@ import {
   FLOW_TYPE,
   HarnessDriver,
   PIPELINE_TYPE,
-  pulumiCliVersion,
   type Driver,
   type StateResource,
   type StepOutcome,
 } from "./drivers.js";
 import { demoStack, readStackConfig, type DemoStack } from "./environment.js";
+import { locatePulumiCli } from "../tools/pulumi-cli/locate.js";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
 /** Transition delays: long enough to see the provider wait, short enough to keep the demo quick. */
@@ -145,14 +145,14 @@ async function main(): Promise<number> {
     out(
       "pulumi-enos demo: the `dev` stack of this repository (Pulumi.dev.yaml) against a local EnOS simulator",
     );
-    const cli = forceHarness ? undefined : pulumiCliVersion();
+    const cli = forceHarness ? undefined : locatePulumiCli();
     if (forceHarness) {
       out(
         "--harness: each `pulumi` step below runs through the SDK's dynamic-provider host, driven by the test/host harness.",
       );
     } else if (!cli) {
       out(
-        "Pulumi CLI not found on PATH: each `pulumi` step below runs through the SDK's dynamic-provider host instead, driven by the test/host harness.",
+        "Pulumi CLI not found (not on PATH, not in .pulumi-cli/bin; `npm run pulumi:install` builds it): each `pulumi` step below runs through the SDK's dynamic-provider host instead, driven by the test/host harness.",
       );
     }
 
@@ -180,10 +180,10 @@ async function main(): Promise<number> {
     stepName = "set up the stack";
     if (cli) {
       out(
-        `Using the Pulumi CLI (${cli}) through the Automation API, with a file:// backend in a temp directory.`,
+        `Using the real Pulumi CLI ${cli.version} (${cli.bin}, from ${cli.source}) through the Automation API, with a file:// backend in a temp directory.`,
       );
     }
-    driver = cli ? await CliDriver.create(REPO_ROOT, demo) : HarnessDriver.create(demo);
+    driver = cli ? await CliDriver.create(REPO_ROOT, demo, cli) : HarnessDriver.create(demo);
     const d = driver;
     const s = sim;
 

@@ -1,0 +1,304 @@
+/**
+ * The real Pulumi CLI in a user's project: pulumi-enos packed with `npm pack` and installed with `npm install`,
+ * a `file://` backend and passphrase secrets in a temporary directory, and every verb run as the `pulumi`
+ * command a person types (so it can be killed like one). Used by test/cli and the bench.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { pulumiEnvironment, REPO_ROOT, type PulumiCli } from "./locate.js";
+
+const REPO = REPO_ROOT;
+export const PASSPHRASE = "cli-story-passphrase";
+
+/** `npm pack` of the built repository, once per process, into a directory removed when the process exits. */
+let packed: string | undefined;
+function packOnce(): string {
+  if (packed && fs.existsSync(packed)) return packed;
+  const into = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-enos-pack-"));
+  process.once("exit", () => fs.rmSync(into, { recursive: true, force: true }));
+  const result = spawnSync("npm", ["pack", "--ignore-scripts", "--pack-destination", into, "--json"], {
+    cwd: REPO,
+    encoding: "utf8",
+  });
+  if (result.status !== 0) throw new Error(`npm pack failed:\n${result.stderr}`);
+  const [info] = JSON.parse(result.stdout) as { filename: string }[];
+  if (!info) throw new Error(`npm pack printed no file:\n${result.stdout}`);
+  packed = path.join(into, info.filename);
+  return packed;
+}
+
+function lockedSdkVersion(): string {
+  const lock = JSON.parse(fs.readFileSync(path.join(REPO, "package-lock.json"), "utf8")) as {
+    packages: Record<string, { version?: string }>;
+  };
+  const version = lock.packages["node_modules/@pulumi/pulumi"]?.version;
+  if (!version) throw new Error("package-lock.json has no @pulumi/pulumi");
+  return version;
+}
+
+/**
+ * node_modules for a user's project: the packed pulumi-enos and the locked @pulumi/pulumi, installed by npm from
+ * its cache. Installed once per tarball content into the temp dir and shared (read-only) by the projects.
+ */
+function installedModules(): string {
+  const tarball = packOnce();
+  const sdk = lockedSdkVersion();
+  const key = createHash("sha256").update(fs.readFileSync(tarball)).update(sdk).digest("hex").slice(0, 12);
+  const dir = path.join(os.tmpdir(), `pulumi-enos-cli-modules-${key}`);
+  if (fs.existsSync(path.join(dir, "node_modules", "pulumi-enos", "package.json"))) return dir;
+  const staging = `${dir}.partial-${process.pid}`;
+  fs.rmSync(staging, { recursive: true, force: true });
+  fs.mkdirSync(staging, { recursive: true });
+  const manifest = {
+    name: "enos-user-project",
+    private: true,
+    dependencies: { "pulumi-enos": `file:${tarball}`, "@pulumi/pulumi": sdk },
+  };
+  fs.writeFileSync(path.join(staging, "package.json"), JSON.stringify(manifest, null, 2));
+  const install = spawnSync(
+    "npm",
+    ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts"],
+    {
+      cwd: staging,
+      encoding: "utf8",
+    },
+  );
+  if (install.status !== 0) throw new Error(`npm install in a user project failed:\n${install.stderr}`);
+  try {
+    fs.renameSync(staging, dir);
+  } catch {
+    fs.rmSync(staging, { recursive: true, force: true }); // another worker finished first: use theirs
+  }
+  return dir;
+}
+
+/** What one `pulumi` command did. */
+export interface CliResult {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** The engine events of `--event-log` (up/preview/refresh/destroy). */
+  readonly events: readonly EngineEvent[];
+}
+
+/** The parts of Pulumi's engine events the tests read. */
+export interface EngineEvent {
+  readonly diagnosticEvent?: { readonly message: string; readonly severity: string; readonly urn?: string };
+  readonly resOutputsEvent?: { readonly metadata: { readonly op: string; readonly urn: string } };
+  readonly resOpFailedEvent?: { readonly metadata: { readonly op: string; readonly urn: string } };
+  readonly summaryEvent?: { readonly resourceChanges: Readonly<Record<string, number>> };
+}
+
+/** A resource of `pulumi stack export`. */
+export interface StateResource {
+  readonly urn: string;
+  readonly type: string;
+  readonly id?: string;
+  readonly inputs?: Record<string, unknown>;
+  readonly outputs?: Record<string, unknown>;
+  readonly initErrors?: string[];
+}
+
+/** A user's Pulumi project in a temp directory, with pulumi-enos installed and one stack. */
+export class UserProject {
+  readonly dir: string;
+  readonly stack: string;
+  private readonly root: string;
+  private readonly env: Record<string, string>;
+  private running: ChildProcess | undefined;
+  private commands = 0;
+
+  /**
+   * @param program the program's files (index.js at least), written into the project
+   * @param options.modules `"shared"` links the shared install; `"copy"` copies it, so a test may change the
+   *   installed pulumi-enos
+   */
+  constructor(
+    readonly cli: PulumiCli,
+    program: Readonly<Record<string, string>>,
+    options: { readonly stack?: string; readonly name?: string; readonly modules?: "shared" | "copy" } = {},
+  ) {
+    this.root = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-enos-cli-"));
+    this.dir = path.join(this.root, "project");
+    this.stack = options.stack ?? "dev";
+    fs.mkdirSync(path.join(this.root, "state"));
+    fs.mkdirSync(path.join(this.root, "home"));
+    fs.mkdirSync(this.dir);
+    const modules = path.join(installedModules(), "node_modules");
+    if (options.modules === "copy") copyPulumiEnos(modules, path.join(this.dir, "node_modules"));
+    else fs.symlinkSync(modules, path.join(this.dir, "node_modules"), "dir");
+    fs.writeFileSync(
+      path.join(this.dir, "package.json"),
+      JSON.stringify({ name: options.name ?? "enos-user-project", private: true, main: "index.js" }),
+    );
+    fs.writeFileSync(
+      path.join(this.dir, "Pulumi.yaml"),
+      `name: ${options.name ?? "enos-user-project"}\nruntime:\n  name: nodejs\n  options:\n    typescript: false\n`,
+    );
+    for (const [file, text] of Object.entries(program)) fs.writeFileSync(path.join(this.dir, file), text);
+    this.env = pulumiEnvironment(cli, {
+      backendDir: path.join(this.root, "state"),
+      home: path.join(this.root, "home"),
+      passphrase: PASSPHRASE,
+    });
+  }
+
+  /** The installed pulumi-enos (a copy with `modules: "copy"`). */
+  get installedPackage(): string {
+    return path.join(this.dir, "node_modules", "pulumi-enos");
+  }
+
+  /** `pulumi stack init` with passphrase secrets, then the stack's config (secrets set with `--secret`). */
+  async init(config: Readonly<Record<string, unknown>>, secrets: Readonly<Record<string, string>> = {}) {
+    await this.ok(["stack", "init", this.stack, "--secrets-provider", "passphrase"]);
+    await this.setConfig(config, secrets);
+  }
+
+  /**
+   * Sets stack config with `pulumi config set-all --json`: strings as they are, lists and maps as structured
+   * values (as in Pulumi.<stack>.yaml), `secrets` encrypted.
+   */
+  async setConfig(config: Readonly<Record<string, unknown>>, secrets: Readonly<Record<string, string>> = {}) {
+    const values: Record<string, { value: string; objectValue?: unknown; secret: boolean }> = {};
+    for (const [key, value] of Object.entries(config))
+      values[key] =
+        typeof value === "string"
+          ? { value, secret: false }
+          : { value: JSON.stringify(value), objectValue: value, secret: false };
+    for (const [key, value] of Object.entries(secrets)) values[key] = { value, secret: true };
+    await this.ok(["config", "set-all", "--stack", this.stack, "--json", JSON.stringify(values)]);
+  }
+
+  /** Runs `pulumi <args>` in the project; never throws for a non-zero exit (see `ok`). */
+  run(
+    args: readonly string[],
+    options: { readonly onSpawn?: (child: ChildProcess) => void } = {},
+  ): Promise<CliResult> {
+    const eventLog = path.join(this.root, `events-${++this.commands}.jsonl`);
+    const verb = args[0] ?? "";
+    const withEvents = ["up", "preview", "refresh", "destroy"].includes(verb)
+      ? [...args, "--event-log", eventLog, "--stack", this.stack, "--non-interactive", "--color", "never"]
+      : args;
+    return new Promise((resolve, reject) => {
+      const child = spawn(this.cli.bin, withEvents, {
+        cwd: this.dir,
+        env: this.env,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      this.running = child;
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk) => (stdout += String(chunk)));
+      child.stderr.on("data", (chunk) => (stderr += String(chunk)));
+      child.on("error", reject);
+      child.on("close", (code, signal) => {
+        this.running = undefined;
+        resolve({ code, signal, stdout, stderr, events: readEvents(eventLog) });
+      });
+      options.onSpawn?.(child);
+    });
+  }
+
+  /** Runs `pulumi <args>` and throws with its output unless it exits 0. */
+  async ok(args: readonly string[]): Promise<CliResult> {
+    const result = await this.run(args);
+    if (result.code !== 0)
+      throw new Error(
+        `pulumi ${args.join(" ")} exited ${String(result.code)}:\n${result.stdout}\n${result.stderr}`,
+      );
+    return result;
+  }
+
+  up(...extra: string[]): Promise<CliResult> {
+    return this.run(["up", "--yes", "--skip-preview", ...extra]);
+  }
+
+  preview(...extra: string[]): Promise<CliResult> {
+    return this.run(["preview", ...extra]);
+  }
+
+  refresh(...extra: string[]): Promise<CliResult> {
+    return this.run(["refresh", "--yes", "--skip-preview", ...extra]);
+  }
+
+  destroy(...extra: string[]): Promise<CliResult> {
+    return this.run(["destroy", "--yes", "--skip-preview", ...extra]);
+  }
+
+  /** `pulumi stack export`: the checkpoint as the CLI writes it (secrets stay encrypted). */
+  async exportState(): Promise<{ text: string; resources: StateResource[]; pendingOperations: unknown[] }> {
+    const { stdout } = await this.ok(["stack", "export", "--stack", this.stack]);
+    const parsed = JSON.parse(stdout) as {
+      deployment?: { resources?: StateResource[]; pending_operations?: unknown[] };
+    };
+    return {
+      text: stdout,
+      resources: parsed.deployment?.resources ?? [],
+      pendingOperations: parsed.deployment?.pending_operations ?? [],
+    };
+  }
+
+  /** Outputs of the resource named `name` in the exported state. */
+  async outputs(name: string): Promise<Record<string, unknown>> {
+    const { resources } = await this.exportState();
+    return resources.find((r) => r.urn.endsWith(`::${name}`))?.outputs ?? {};
+  }
+
+  /** Kills a running command (if any) and removes the project, its state and its Pulumi home. */
+  dispose(): void {
+    this.running?.kill("SIGKILL");
+    fs.rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+/** node_modules with its own copy of pulumi-enos (free to change) and every other package linked to `shared`. */
+function copyPulumiEnos(shared: string, into: string): void {
+  fs.mkdirSync(into);
+  for (const entry of fs.readdirSync(shared)) {
+    if (entry === "pulumi-enos")
+      fs.cpSync(path.join(shared, entry), path.join(into, entry), { recursive: true });
+    else fs.symlinkSync(path.join(shared, entry), path.join(into, entry));
+  }
+}
+
+function readEvents(file: string): EngineEvent[] {
+  if (!fs.existsSync(file)) return [];
+  return fs
+    .readFileSync(file, "utf8")
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line) as EngineEvent];
+      } catch {
+        return []; // a line cut short by a killed process
+      }
+    });
+}
+
+/** Resource operations of a run, e.g. `["create ingest", "update nightly"]`, sorted, `same` and the stack left out. */
+export function operations(result: CliResult): string[] {
+  return result.events
+    .flatMap((e) => (e.resOutputsEvent ? [e.resOutputsEvent.metadata] : []))
+    .filter((m) => m.op !== "same" && !m.urn.includes("pulumi:pulumi:Stack"))
+    .map((m) => `${m.op} ${m.urn.split("::").pop() ?? ""}`)
+    .sort();
+}
+
+/** Every diagnostic message of a run (the provider's console output and the engine's errors). */
+export function diagnostics(result: CliResult): string {
+  return result.events.flatMap((e) => (e.diagnosticEvent ? [e.diagnosticEvent.message] : [])).join("");
+}
+
+/** The program of the root promotion project (dist/program), as files for a user's project. */
+export function promotionProgram(): Record<string, string> {
+  const dir = path.join(REPO, "dist", "program");
+  return {
+    "index.js": fs.readFileSync(path.join(dir, "index.js"), "utf8"),
+    "environment.js": fs.readFileSync(path.join(dir, "environment.js"), "utf8"),
+  };
+}
