@@ -32,14 +32,14 @@ export function guardRollout(deps: PipelineDeps, spec: Pick<PipelineSpec, "orgId
       listPipelines: (...a) => inner.listPipelines(...a),
       getPipeline: (...a) => inner.getPipeline(...a),
       getPipelineStatus: (...a) => inner.getPipelineStatus(...a),
-      releasePipeline: (...a) => {
+      releasePipeline: async (...a) => {
         refuseIfHalted("release");
-        return inner.releasePipeline(...a);
+        await inner.releasePipeline(...a);
       },
-      startPipeline: (...a) => {
+      startPipeline: async (...a) => {
         refuseIfHalted("start");
         startSent = true;
-        return inner.startPipeline(...a);
+        await inner.startPipeline(...a);
       },
       pausePipeline: (...a) => inner.pausePipeline(...a),
       stopPipeline: (...a) => inner.stopPipeline(...a),
