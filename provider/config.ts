@@ -23,6 +23,7 @@ export const SETTING_SOURCES = {
   secretKey: { config: "enos:secretKey", env: "ENOS_SECRET_KEY" },
   orgId: { config: "enos:orgId", env: "ENOS_ORG_ID" },
   userId: { config: "enos:userId", env: "ENOS_USER_ID" },
+  haltRolloutOnUnhealthy: { config: "enos:haltRolloutOnUnhealthy", env: "ENOS_HALT_ROLLOUT_ON_UNHEALTHY" },
 } as const;
 
 type SettingName = keyof typeof SETTING_SOURCES;
@@ -50,6 +51,22 @@ function rawSetting(name: SettingName, env: NodeJS.ProcessEnv): string | undefin
 export function settingSource(name: SettingName): string {
   const { config, env } = SETTING_SOURCES[name];
   return `stack config ${config} (or ${env})`;
+}
+
+/**
+ * `enos:haltRolloutOnUnhealthy` (default true): whether a failed health check halts the rest of the rollout in
+ * its organisation. `problem` says what is wrong with a malformed value (the value then counts as true).
+ */
+export function haltRolloutSetting(env = process.env): { enabled: boolean; problem?: string } {
+  const raw = rawSetting("haltRolloutOnUnhealthy", env);
+  if (raw === undefined) return { enabled: true };
+  const text = raw.trim().toLowerCase();
+  if (text === "true" || text === "false") return { enabled: text === "true" };
+  const { config } = SETTING_SOURCES.haltRolloutOnUnhealthy;
+  return {
+    enabled: true,
+    problem: `${settingSource("haltRolloutOnUnhealthy")} must be true or false (got ${JSON.stringify(raw.slice(0, 40))}): run \`pulumi config set ${config} false\` to turn the rollout halt off`,
+  };
 }
 
 /** A default that may come from config or env (orgId, userId), without requiring credentials. */

@@ -3,7 +3,11 @@
  * state of batch-processing flows, and a typed, signed EnOS API client.
  */
 export { EnosPipelineDeployment } from "./resources/pipeline/resource.js";
-export type { EnosPipelineDeploymentArgs, PipelineResourceConfig } from "./resources/pipeline/resource.js";
+export type {
+  EnosPipelineDeploymentArgs,
+  PipelineHealth,
+  PipelineResourceConfig,
+} from "./resources/pipeline/resource.js";
 export { EnosFlowSchedule } from "./resources/flow/resource.js";
 export type { EnosFlowScheduleArgs } from "./resources/flow/resource.js";
 export * from "./client/index.js";

@@ -61,6 +61,34 @@ export const faultRuleSchema = z.discriminatedUnion("kind", [
   z.object({ ...base, kind: z.literal("stuck") }).strict(),
   /** A matching start is accepted but ends in RUN_ERROR instead of RUNNING. */
   z.object({ ...base, kind: z.literal("startError") }).strict(),
+  /** The next run of a matching start: its consumer lag grows by `lagPerSecond` records each second RUNNING. */
+  z
+    .object({
+      ...base,
+      kind: z.literal("lagGrowth"),
+      lagPerSecond: z.number().int().positive().default(1000),
+    })
+    .strict(),
+  /** The next run of a matching start: its offset never moves (the consumer is stuck; lag grows at kafkaRate). */
+  z.object({ ...base, kind: z.literal("offsetStall") }).strict(),
+  /**
+   * The next run of a matching start turns to `status` (default RUN_ERROR) `afterMs` ms after reaching RUNNING,
+   * or once `afterSamples` offset-lag answers have been served in that run (no timer: tests use this one).
+   */
+  z
+    .object({
+      ...base,
+      kind: z.literal("crash"),
+      afterMs: z.number().int().nonnegative().optional(),
+      afterSamples: z.number().int().nonnegative().optional(),
+      status: z.string().min(1).default("RUN_ERROR"),
+    })
+    .strict()
+    .refine((rule) => (rule.afterMs === undefined) !== (rule.afterSamples === undefined), {
+      message: "give exactly one of afterMs and afterSamples",
+    }),
+  /** Matching requests are held, unanswered, until the rule is removed (DELETE /__sim/faults/:id) or cleared. */
+  z.object({ ...base, kind: z.literal("hold") }).strict(),
   /** A broken answer. `after` (default): the call took effect first. */
   z
     .object({
@@ -93,6 +121,9 @@ export interface FaultSubject {
   readonly route: Route;
 }
 
+/** Kinds that act on a start (and the run it begins): their match defaults to the start endpoint. */
+const START_KINDS: readonly FaultKind[] = ["startLock", "startError", "lagGrowth", "offsetStall", "crash"];
+
 function matches(match: FaultMatch, kind: FaultKind, subject: FaultSubject): boolean {
   const { route } = subject;
   if (match.method !== undefined && match.method.toUpperCase() !== subject.method) return false;
@@ -105,9 +136,7 @@ function matches(match: FaultMatch, kind: FaultKind, subject: FaultSubject): boo
   // startLock/startError only make sense for starts; default their match to the start endpoint.
   const endpoint =
     match.endpoint ??
-    (match.action === undefined && (kind === "startLock" || kind === "startError")
-      ? "startPipeline"
-      : undefined);
+    (match.action === undefined && START_KINDS.includes(kind) ? "startPipeline" : undefined);
   if (endpoint !== undefined && endpoint !== route.endpoint) return false;
   if (match.action !== undefined && match.action !== route.action) return false;
   if (match.pipelineId !== undefined && match.pipelineId !== route.pipelineId) return false;
@@ -119,6 +148,8 @@ function matches(match: FaultMatch, kind: FaultKind, subject: FaultSubject): boo
 export class FaultStore {
   private rules: FaultRule[] = [];
   private nextId = 1;
+  /** Requests held by `hold` rules, by rule id: woken when the rule goes. */
+  private readonly held = new Map<string, Set<() => void>>();
 
   constructor(private readonly random: () => number) {}
 
@@ -128,6 +159,7 @@ export class FaultStore {
     return parsed.map((rule) => {
       const id = rule.id ?? `fault-${this.nextId++}`;
       this.rules = this.rules.filter((r) => r.id !== id);
+      this.release(id);
       this.rules.push({ ...rule, id, remaining: rule.count ?? null, fired: 0 });
       return id;
     });
@@ -136,11 +168,37 @@ export class FaultStore {
   remove(id: string): boolean {
     const before = this.rules.length;
     this.rules = this.rules.filter((r) => r.id !== id);
+    this.release(id);
     return this.rules.length !== before;
   }
 
   clear(): void {
     this.rules = [];
+    for (const id of [...this.held.keys()]) this.release(id);
+  }
+
+  /** Resolves once every one of these `hold` rules has been removed (or the store cleared). */
+  whenRemoved(rules: readonly FaultRule[]): Promise<void> {
+    return Promise.all(
+      rules.map(
+        (rule) =>
+          new Promise<void>((resolve) => {
+            if (!this.rules.some((r) => r.id === rule.id)) {
+              resolve();
+              return;
+            }
+            const waiting = this.held.get(rule.id) ?? new Set();
+            waiting.add(resolve);
+            this.held.set(rule.id, waiting);
+          }),
+      ),
+    ).then(() => undefined);
+  }
+
+  private release(id: string): void {
+    const waiting = this.held.get(id);
+    this.held.delete(id);
+    for (const wake of waiting ?? []) wake();
   }
 
   list(): FaultRule[] {

@@ -65,6 +65,19 @@ const pipelineSchema = z
     alarmConfig: z.unknown().optional(),
     /** CUs a seeded RUNNING pipeline holds against its org's quota (in its executionMode). */
     cu: z.number().positive().default(1),
+    /** Records/s on the input topic until the first start sets it from the start body. */
+    kafkaRate: z.number().int().positive().default(1000),
+    /** How every run of this pipeline behaves for offset-lag (the health faults, for every run). */
+    kafka: z
+      .object({
+        lagPerSecond: z.number().int().nonnegative().optional(),
+        stalled: z.boolean().optional(),
+        crashAfterMs: z.number().int().nonnegative().optional(),
+        crashAfterSamples: z.number().int().nonnegative().optional(),
+        crashStatus: z.string().min(1).optional(),
+      })
+      .strict()
+      .default({}),
   })
   .superRefine((p, ctx) => {
     if (p.status === "UNRELEASED" && p.releasedVersion != null) {

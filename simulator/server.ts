@@ -168,6 +168,7 @@ class Simulator implements AdminHost {
   close(): void {
     this.closed = true;
     this.state.clearTimers();
+    this.faults.clear();
     for (const wake of this.sleepers) wake();
     this.sleepers.clear();
   }
@@ -244,6 +245,11 @@ class Simulator implements AdminHost {
     if (latency.length > 0) fired.push("latency");
     const wait = this.cfg.latencyMs + latency.reduce((sum, rule) => sum + rule.latencyMs, 0);
     if (wait > 0) await this.sleep(wait);
+    const holds = this.faults.takeAll(["hold"], subject);
+    if (holds.length > 0) {
+      fired.push("hold");
+      await this.faults.whenRemoved(holds);
+    }
     if (this.closed) {
       res.destroy();
       return;

@@ -3,6 +3,7 @@
  * Every check-and-change happens synchronously inside one handler call, so concurrent requests cannot
  * interleave between a status check and the status change (Node runs one handler at a time).
  */
+import { HEALTHY_RUN, lagAt, offsetAt, type RunModel } from "./kafka.js";
 import type { ParsedSeed } from "./seed.js";
 import type { FlowState, OrgState, PipelineState, TransitionState, UserState } from "./types.js";
 
@@ -37,6 +38,9 @@ interface TransitionRecord extends TransitionState {
   timer: NodeJS.Timeout | undefined;
 }
 
+/** Health faults and seed options of a pipeline as its seed gives them (every run starts from these). */
+export type SeedRun = RunModel;
+
 export interface PipelineRecord {
   readonly pipelineId: string;
   readonly orgId: string;
@@ -62,6 +66,16 @@ export interface PipelineRecord {
   offsetBase: number;
   runningSince: number | null;
   offsetResets: number;
+  /** Records/s of the input topic: the kafkaRate of the last start (see kafka.ts). */
+  kafkaRate: number;
+  /** How the current (or next) run behaves: seed options plus the health faults that matched its start. */
+  run: RunModel;
+  /** What every run starts from (the seed's `kafka` options). */
+  seedRun: RunModel;
+  /** Offset-lag answers served since the pipeline last reached RUNNING. */
+  samplesServed: number;
+  /** The pending `crashAfterMs`, if any. */
+  crashTimer: NodeJS.Timeout | undefined;
 }
 
 export interface FlowRecord {
@@ -147,6 +161,7 @@ export class SimState {
     const existing = this.pipelines.get(p.pipelineId);
     if (existing) this.cancelTransition(existing);
     const now = this.clock();
+    const seedRun: RunModel = { ...HEALTHY_RUN, ...p.kafka };
     const record: PipelineRecord = {
       pipelineId: p.pipelineId,
       orgId: p.orgId,
@@ -171,8 +186,14 @@ export class SimState {
       offsetBase: 0,
       runningSince: p.status === "RUNNING" ? now : null,
       offsetResets: 0,
+      kafkaRate: p.kafkaRate,
+      run: seedRun,
+      seedRun,
+      samplesServed: 0,
+      crashTimer: undefined,
     };
     this.pipelines.set(p.pipelineId, record);
+    if (record.status === "RUNNING") this.armCrash(record);
     return record;
   }
 
@@ -207,9 +228,38 @@ export class SimState {
   }
 
   currentOffset(p: PipelineRecord): number {
-    return p.runningSince === null
-      ? p.offsetBase
-      : p.offsetBase + Math.floor((this.clock() - p.runningSince) / 100);
+    return offsetAt(p, this.clock());
+  }
+
+  /** Count one offset-lag answer of the run; the run's `crashAfterSamples` turns the pipeline to its error status. */
+  sampleServed(p: PipelineRecord): void {
+    p.samplesServed += 1;
+    const limit = p.run.crashAfterSamples;
+    if (limit !== undefined && p.samplesServed >= limit && p.status === "RUNNING") this.crash(p);
+  }
+
+  /** A run that reached RUNNING: start its `crashAfterMs` clock. */
+  private armCrash(p: PipelineRecord): void {
+    p.samplesServed = 0;
+    const after = p.run.crashAfterMs;
+    if (after === undefined) return;
+    p.crashTimer = setTimeout(() => {
+      p.crashTimer = undefined;
+      if (p.status === "RUNNING") this.crash(p);
+    }, after);
+  }
+
+  private crash(p: PipelineRecord): void {
+    this.clearCrash(p);
+    p.offsetBase = this.currentOffset(p);
+    p.runningSince = null;
+    p.status = p.run.crashStatus;
+    p.updateTime = this.clock();
+  }
+
+  private clearCrash(p: PipelineRecord): void {
+    if (p.crashTimer !== undefined) clearTimeout(p.crashTimer);
+    p.crashTimer = undefined;
   }
 
   /**
@@ -258,7 +308,10 @@ export class SimState {
         p.releasedVersion = p.draftVersion;
         break;
       case "start":
-        if (finalStatus === "RUNNING") p.runningSince = now;
+        if (finalStatus === "RUNNING") {
+          p.runningSince = now;
+          this.armCrash(p);
+        }
         break;
       case "pause":
         p.offsetBase = this.currentOffset(p);
@@ -277,6 +330,7 @@ export class SimState {
   cancelTransition(p: PipelineRecord): void {
     if (p.transition?.timer !== undefined) clearTimeout(p.transition.timer);
     p.transition = null;
+    this.clearCrash(p);
   }
 
   /** Set a status out of band (a console user); cancels any transition in progress. */
@@ -289,7 +343,10 @@ export class SimState {
       p.releasedVersion = p.draftVersion;
     }
     if (status === "RUNNING" && p.status !== "RUNNING") {
+      // A console start: the run behaves as the seed says, without the faults of a provider's start.
+      p.run = p.seedRun;
       p.runningSince = now;
+      this.armCrash(p);
     } else if (status !== "RUNNING" && p.runningSince !== null) {
       p.offsetBase = status === "STOPPED" ? 0 : this.currentOffset(p);
       p.runningSince = null;
@@ -333,6 +390,10 @@ export class SimState {
       heldCu: p.heldCu,
       offset: this.currentOffset(p),
       offsetResets: p.offsetResets,
+      kafkaRate: p.kafkaRate,
+      lag: p.status === "RUNNING" ? lagAt(p, this.clock()) : null,
+      samplesServed: p.samplesServed,
+      run: { ...p.run },
     };
   }
 

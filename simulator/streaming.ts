@@ -3,6 +3,7 @@
  * offset-lag and offset reset, with the status machine and error codes of ENOS-API.md.
  */
 import type { FaultStore } from "./faults.js";
+import { kafkaRateOf, samplesAt, type RunModel } from "./kafka.js";
 import { type Reply, fail, ok } from "./reply.js";
 import type { Route } from "./route.js";
 import { parseStartBody } from "./start-body.js";
@@ -239,6 +240,8 @@ export class StreamingApi {
     p.heldCu = cu;
     p.heldMode = mode;
     p.executionMode = mode;
+    p.kafkaRate = kafkaRateOf(body);
+    p.run = this.runModel(call, p.seedRun);
     const fails = this.deps.faults.takeFirst(["startError"], call) !== undefined;
     state.beginTransition(
       p,
@@ -248,6 +251,25 @@ export class StreamingApi {
       this.stuck(call),
     );
     return ok(call.requestId);
+  }
+
+  /** The run a start begins: the seed's options, changed by every health fault the start matches. */
+  private runModel(call: ApiCall, seedRun: RunModel): RunModel {
+    let run = seedRun;
+    for (const rule of this.deps.faults.takeAll(["lagGrowth", "offsetStall", "crash"], call)) {
+      if (rule.kind === "lagGrowth") run = { ...run, lagPerSecond: run.lagPerSecond + rule.lagPerSecond };
+      else if (rule.kind === "offsetStall") run = { ...run, stalled: true };
+      else {
+        const { crashAfterMs: _ms, crashAfterSamples: _samples, ...rest } = run;
+        run = {
+          ...rest,
+          crashStatus: rule.status,
+          ...(rule.afterMs === undefined ? {} : { crashAfterMs: rule.afterMs }),
+          ...(rule.afterSamples === undefined ? {} : { crashAfterSamples: rule.afterSamples }),
+        };
+      }
+    }
+    return run;
   }
 
   private pause(call: ApiCall, p: PipelineRecord): Reply {
@@ -284,12 +306,13 @@ export class StreamingApi {
         `Failed to get offset and lag: the job is not running (status [${p.status}])`,
       );
     }
-    const offset = this.deps.state.currentOffset(p);
-    return ok(call.requestId, {
+    const reply = ok(call.requestId, {
       pipelineId: p.pipelineId,
       topicName: `stream_${p.orgId}_${p.pipelineId}`,
-      lagAndOffset: [{ lag: offset % 7, offset, ts: this.deps.clock() }],
+      lagAndOffset: samplesAt(p, this.deps.clock()),
     });
+    this.deps.state.sampleServed(p);
+    return reply;
   }
 
   private resetOffset(call: ApiCall, id: string): Reply {

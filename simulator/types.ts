@@ -2,6 +2,7 @@
  * Shapes the admin API returns (and SimulatorAdmin types its results with). Plain JSON, no classes.
  */
 import type { FaultRule } from "./faults.js";
+import type { RunModel } from "./kafka.js";
 
 /** Transition delays in milliseconds. A delay of 0 completes the transition within the call. */
 export interface Delays {
@@ -50,6 +51,14 @@ export interface PipelineState {
   readonly heldCu: number;
   readonly offset: number;
   readonly offsetResets: number;
+  /** Records/s of the input topic (the kafkaRate of the last start). */
+  readonly kafkaRate: number;
+  /** Consumer lag now, null when not RUNNING. */
+  readonly lag: number | null;
+  /** Offset-lag answers served since the pipeline last reached RUNNING. */
+  readonly samplesServed: number;
+  /** How the current run behaves (seed options and the health faults its start matched). */
+  readonly run: RunModel;
 }
 
 export interface FlowState {

@@ -74,7 +74,7 @@ export const pipelineDetailsSchema = z
     templateType: p.templateType,
   }));
 
-export const offsetLagSchema = z
+const offsetLagObjectSchema = z
   .looseObject({
     pipelineId: stringish,
     topicName: optionalString,
@@ -88,6 +88,18 @@ export const offsetLagSchema = z
     topicName: o.topicName,
     lagAndOffset: o.lagAndOffset.map(({ lag, offset, ts }) => ({ lag, offset, ts })),
   }));
+
+/**
+ * Get Pipeline Offset and Lag. The vendor's sample answers one object; its table types `data` as a list of them
+ * (and lag/offset as strings): both are accepted, and a list gives its first entry (one pipeline, one topic).
+ */
+export const offsetLagSchema = z.union([
+  offsetLagObjectSchema,
+  z
+    .array(offsetLagObjectSchema)
+    .min(1, "an empty list: no offset-lag entry for the pipeline")
+    .transform((list) => list[0] as OffsetLag),
+]);
 
 const flowObjectSchema = z
   .looseObject({

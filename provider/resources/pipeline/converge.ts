@@ -9,7 +9,10 @@ import { expectedDuration, recordDuration } from "../../lifecycle/timings.js";
 import { observedDuration, WaitError, waitForStatus } from "../../lifecycle/waiter.js";
 import { startBody, type PipelineSpec } from "./spec.js";
 
-export type PipelineDeps = ProviderDeps;
+export type PipelineDeps = ProviderDeps & {
+  /** Called with a plan before its first action is performed; may throw to refuse it (the rollout halt). */
+  readonly beforeActions?: (actions: readonly PipelineAction[]) => void;
+};
 
 /** The live facts about a pipeline that go into outputs. */
 export interface Observation {
@@ -122,6 +125,7 @@ export async function converge(
       if (plan.notes.length > 0) intent.resetOffset = false;
       const action = plan.actions[0];
       if (action === undefined) return observation;
+      deps.beforeActions?.(plan.actions);
 
       current = action;
       try {

@@ -17,6 +17,10 @@ import {
   type Observation,
   type PipelineDeps,
 } from "./converge.js";
+import { RolloutHaltedError } from "../../lifecycle/halt.js";
+import type { Health } from "../../lifecycle/health.js";
+import { gateAfterStart, HealthGateFailure } from "./health-gate.js";
+import { guardRollout } from "./rollout-guard.js";
 import {
   checkPipelineInputs,
   DEFAULT_TIMEOUT,
@@ -103,8 +107,8 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
       );
     }
     const intent: Intent = { release: false, resetOffset: false, restart: false };
-    const observed = await this.run(spec, "create", intent, deadline, inputs, undefined);
-    return { id: spec.pipelineId, outs: this.outputs(spec, observed, draft.version) };
+    const { observed, health } = await this.run(spec, "create", intent, deadline, inputs, undefined);
+    return { id: spec.pipelineId, outs: this.outputs(spec, observed, draft.version, health) };
   }
 
   async read(id: string, props: Props): Promise<pulumi.dynamic.ReadResult> {
@@ -134,14 +138,14 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
     const spec = news as unknown as PipelineSpec;
     const intent = intentOf(olds, spec);
     const deadline = this.deadline(spec, "update");
-    const observed = await this.run(spec, "update", intent, deadline, news, olds);
+    const { observed, health } = await this.run(spec, "update", intent, deadline, news, olds);
     let draftVersion = typeof olds.draftVersion === "string" ? olds.draftVersion : undefined;
     try {
       draftVersion = (await this.deps.client().getPipeline(spec.orgId, id)).version ?? draftVersion;
     } catch {
       // The run state is what matters; a failed draft read keeps the last known draft version.
     }
-    return { outs: this.outputs(spec, observed, draftVersion) };
+    return { outs: this.outputs(spec, observed, draftVersion, health) };
   }
 
   async delete(_id: string, props: Props): Promise<void> {
@@ -184,7 +188,10 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
     }
   }
 
-  /** Converge, turning any failure into an init-failed error that keeps the resource and its observed status. */
+  /**
+   * Converge, then run the health gate after a start. Any failure becomes an init-failed error that keeps the
+   * resource, its observed status and its health verdict.
+   */
   private async run(
     spec: PipelineSpec,
     operation: Operation,
@@ -192,10 +199,22 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
     deadline: number,
     inputs: Props,
     olds: Props | undefined,
-  ): Promise<Observation> {
+  ): Promise<{ observed: Observation; health: Health | undefined }> {
+    const guard = guardRollout(this.deps, spec);
+    const previous = olds?.health as Health | undefined;
     try {
-      return await converge(this.deps, spec, intent, deadline);
+      const observed = await converge(guard.deps, spec, intent, deadline);
+      const health = await gateAfterStart(this.deps, spec, observed, guard.startSent(), previous, deadline);
+      return { observed, health };
     } catch (error) {
+      if (error instanceof HealthGateFailure) {
+        const message = `EnosPipelineDeployment ${spec.pipelineId} (org ${spec.orgId}): ${operation}: ${error.message}`;
+        const properties = withoutUndefined({
+          ...this.outputs(spec, error.observation, olds?.draftVersion as string | undefined, error.health),
+          __provider: inputs.__provider,
+        });
+        throw new ResourceInitFailedError(message, spec.pipelineId, properties, [message], error);
+      }
       if (!(error instanceof ConvergeError)) throw error;
       const cause = error.cause;
       const observed = error.observation;
@@ -205,10 +224,13 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
         WaitError.isInstance(cause) && cause.reason === "deadline"
           ? ` (the ${operation} deadline of ${spec.timeouts[operation]} passed)`
           : "";
-      const message =
-        `EnosPipelineDeployment ${spec.pipelineId} (org ${spec.orgId}): ${operation} failed during ${error.action}: ` +
-        `${describeCause(cause)}${deadlinePassed}. Observed status: ${status}. ` +
-        `Next: ${nextStep(cause, `timeouts.${operation} (or customTimeouts.${operation})`)}`;
+      const message = RolloutHaltedError.isInstance(cause)
+        ? `EnosPipelineDeployment ${spec.pipelineId} (org ${spec.orgId}): ${operation}: ${cause.message}. ` +
+          `The ${cause.action} was not sent to EnOS; the pipeline is ${status}. Next: fix ${cause.halt.pipelineId} ` +
+          "(or set `enos:haltRolloutOnUnhealthy` to false) and run `pulumi up` again to continue the rollout"
+        : `EnosPipelineDeployment ${spec.pipelineId} (org ${spec.orgId}): ${operation} failed during ${error.action}: ` +
+          `${describeCause(cause)}${deadlinePassed}. Observed status: ${status}. ` +
+          `Next: ${nextStep(cause, `timeouts.${operation} (or customTimeouts.${operation})`)}`;
       if (!observed || (WaitError.isInstance(cause) && cause.reason === "vanished")) {
         throw new Error(message, { cause: error });
       }
@@ -224,7 +246,12 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
         }
       }
       const properties = withoutUndefined({
-        ...this.outputs(spec, observed, observed.draftVersion ?? (olds?.draftVersion as string | undefined)),
+        ...this.outputs(
+          spec,
+          observed,
+          observed.draftVersion ?? (olds?.draftVersion as string | undefined),
+          previous,
+        ),
         ...owed,
         __provider: inputs.__provider,
       });
@@ -232,7 +259,12 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
     }
   }
 
-  private outputs(spec: PipelineSpec, observed: Observation, draftVersion: string | undefined): Props {
+  private outputs(
+    spec: PipelineSpec,
+    observed: Observation,
+    draftVersion: string | undefined,
+    health: Health | undefined,
+  ): Props {
     return withoutUndefined({
       ...spec,
       status: observed.status,
@@ -240,6 +272,7 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
       releasedVersion: observed.releasedVersion,
       draftVersion: draftVersion ?? observed.draftVersion,
       schemaVersion: PIPELINE_SCHEMA_VERSION,
+      ...(spec.healthCheck === undefined ? {} : { health }),
     });
   }
 

@@ -33,6 +33,27 @@ export interface EnosPipelineDeploymentArgs {
    * resource option is used (Pulumi itself never passes it to a dynamic provider).
    */
   readonly timeouts?: pulumi.Input<{ create?: string; update?: string; delete?: string }>;
+  /**
+   * Checked after every start the provider makes: the pipeline must stay RUNNING for `stableFor` ("30s", "2m";
+   * 1s … 1h), its newest lag must not exceed `maxLag` records, and its offset must advance unless the lag is 0
+   * (`requireProgress`, default true). Without it nothing is checked and no offset-lag call is made.
+   */
+  readonly healthCheck?: pulumi.Input<{ stableFor: string; maxLag?: number; requireProgress?: boolean }>;
+  /** What to do with a pipeline that failed its health check: "KEEP" (default), "PAUSE" or "STOP". */
+  readonly onUnhealthy?: pulumi.Input<"KEEP" | "PAUSE" | "STOP">;
+}
+
+/** The `health` output: the verdict of the last health check. */
+export interface PipelineHealth {
+  readonly verdict: "HEALTHY" | "UNHEALTHY" | "UNCHECKED";
+  /** ISO 8601 time of the verdict. */
+  readonly checkedAt: string;
+  /** Newest lag sample at the end of the window (records). */
+  readonly lag?: number;
+  /** Offset progress over the window (records/s). */
+  readonly offsetsPerSecond?: number;
+  /** Why the verdict is not HEALTHY. */
+  readonly reason?: string;
 }
 
 /** Resources for a start, as EnOS documents them. */
@@ -61,6 +82,12 @@ export class EnosPipelineDeployment extends pulumi.dynamic.Resource {
   declare readonly restartStrategy: pulumi.Output<"PAUSE" | "STOP">;
   declare readonly onDelete: pulumi.Output<"STOP" | "PAUSE" | "KEEP">;
   declare readonly timeouts: pulumi.Output<{ create: string; update: string; delete: string }>;
+  declare readonly healthCheck: pulumi.Output<
+    { stableFor: string; maxLag?: number; requireProgress: boolean } | undefined
+  >;
+  declare readonly onUnhealthy: pulumi.Output<"KEEP" | "PAUSE" | "STOP">;
+  /** Verdict of the last health check (only with `healthCheck`); refresh keeps it. */
+  declare readonly health: pulumi.Output<PipelineHealth | undefined>;
   /** Live EnOS status last observed (PUBLISHED, RUNNING, PAUSED, STOPPED, UNRELEASED, or a transitional/error value). */
   declare readonly status: pulumi.Output<string>;
   declare readonly pipelineName: pulumi.Output<string>;
@@ -84,6 +111,7 @@ export class EnosPipelineDeployment extends pulumi.dynamic.Resource {
         releasedVersion: undefined,
         draftVersion: undefined,
         schemaVersion: undefined,
+        health: undefined,
       },
       opts,
       "enos",

@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { parseDuration } from "../../lifecycle/duration.js";
+import type { HealthCheck } from "../../lifecycle/health.js";
 import { DESIRED_STATES, type DesiredState } from "../../lifecycle/status.js";
 import { settingSource } from "../../config.js";
+import { checkHealthInputs } from "./health-spec.js";
 import {
   checkDefault,
   checkField,
@@ -25,6 +27,10 @@ export interface PipelineSpec {
   readonly restartStrategy: "PAUSE" | "STOP";
   readonly onDelete: "STOP" | "PAUSE" | "KEEP";
   readonly timeouts: { readonly create: string; readonly update: string; readonly delete: string };
+  /** Checked after every start the provider makes; absent: no check, no offset-lag call. */
+  readonly healthCheck?: HealthCheck;
+  /** What to do with a pipeline that failed its health check. */
+  readonly onUnhealthy?: "KEEP" | "PAUSE" | "STOP";
 }
 
 export interface ResourceConfig {
@@ -49,6 +55,8 @@ export const PIPELINE_INPUTS = [
   "restartStrategy",
   "onDelete",
   "timeouts",
+  "healthCheck",
+  "onUnhealthy",
 ] as const;
 
 export const DEFAULT_TIMEOUT = "10m";
@@ -219,6 +227,7 @@ export function checkPipelineInputs(
       delete: given?.delete ?? DEFAULT_TIMEOUT,
     };
   }
+  checkHealthInputs(news, out, failures);
   return { inputs: withoutUndefined(out), failures };
 }
 

@@ -82,6 +82,32 @@ describe("offsetLagSchema", () => {
       false,
     );
   });
+
+  it("accepts both documented shapes: the sample's object and the table's list with string figures", () => {
+    const sample = {
+      topicName: "MEASURE_POINT_INTERNAL_o15517683199241",
+      lagAndOffset: [
+        { lag: 0, offset: 6094977, ts: 1616759448328 },
+        { lag: 0, offset: 6094977, ts: 1616759673388 },
+      ],
+      pipelineId: "565c0114",
+    };
+    const fromObject = offsetLagSchema.parse(sample);
+    expect(fromObject.lagAndOffset).toHaveLength(2);
+    const asTable = [
+      {
+        ...sample,
+        lagAndOffset: sample.lagAndOffset.map((s) => ({
+          ...s,
+          lag: "0",
+          offset: "6094977",
+          ts: String(s.ts),
+        })),
+      },
+    ];
+    expect(offsetLagSchema.parse(asTable)).toEqual(fromObject);
+    expect(offsetLagSchema.safeParse([]).success).toBe(false);
+  });
 });
 
 describe("flowSchema", () => {

@@ -164,6 +164,73 @@ const BAD_PIPELINE: [string, Record<string, unknown>, string, RegExp][] = [
   ["timeouts zero", { ...goodPipeline, timeouts: { update: "0s" } }, "timeouts.update", /longer than zero/],
   ["timeouts too long", { ...goodPipeline, timeouts: { delete: "48h" } }, "timeouts.delete", /at most 24h/],
   ["timeouts unknown key", { ...goodPipeline, timeouts: { read: "1m" } }, "timeouts", /read|nrecognized/],
+  ["healthCheck not an object", { ...goodPipeline, healthCheck: "30s" }, "healthCheck", /{ stableFor: "30s"/],
+  [
+    "healthCheck without stableFor",
+    { ...goodPipeline, healthCheck: {} },
+    "healthCheck.stableFor",
+    /duration/,
+  ],
+  [
+    "stableFor too short",
+    { ...goodPipeline, healthCheck: { stableFor: "500ms" } },
+    "healthCheck.stableFor",
+    /at least 1s/,
+  ],
+  [
+    "stableFor too long",
+    { ...goodPipeline, healthCheck: { stableFor: "2h" } },
+    "healthCheck.stableFor",
+    /at most 1h/,
+  ],
+  [
+    "stableFor not a duration",
+    { ...goodPipeline, healthCheck: { stableFor: "half a minute" } },
+    "healthCheck.stableFor",
+    /duration/,
+  ],
+  [
+    "maxLag negative",
+    { ...goodPipeline, healthCheck: { stableFor: "30s", maxLag: -1 } },
+    "healthCheck.maxLag",
+    /at least 0/,
+  ],
+  [
+    "maxLag fractional",
+    { ...goodPipeline, healthCheck: { stableFor: "30s", maxLag: 1.5 } },
+    "healthCheck.maxLag",
+    /whole number/,
+  ],
+  [
+    "requireProgress as string",
+    { ...goodPipeline, healthCheck: { stableFor: "30s", requireProgress: "yes" } },
+    "healthCheck.requireProgress",
+    /true or false/,
+  ],
+  [
+    "healthCheck unknown key",
+    { ...goodPipeline, healthCheck: { stableFor: "30s", maxlag: 5 } },
+    "healthCheck",
+    /maxlag|nrecognized/,
+  ],
+  [
+    "stableFor longer than timeouts.update",
+    { ...goodPipeline, healthCheck: { stableFor: "8m" }, timeouts: { update: "5m" } },
+    "healthCheck.stableFor",
+    /does not fit in timeouts.update \(5m\)/,
+  ],
+  [
+    "stableFor as long as the default deadline",
+    { ...goodPipeline, healthCheck: { stableFor: "1h" } },
+    "healthCheck.stableFor",
+    /does not fit in timeouts.create \(10m\)/,
+  ],
+  [
+    "onUnhealthy unknown",
+    { ...goodPipeline, onUnhealthy: "RESTART" },
+    "onUnhealthy",
+    /"KEEP", "PAUSE", "STOP"/,
+  ],
   [
     "misspelt input",
     { ...goodPipeline, desiredstate: "RUNNING" },
@@ -236,6 +303,33 @@ describe("EnosPipelineDeployment check", () => {
     const result = await new PipelineProvider(deps).check({}, { pipelineId: "p1" });
     expect(result.failures).toEqual([]);
     expect(result.inputs?.orgId).toBe("o-from-config");
+  });
+
+  it("resolves healthCheck defaults, and onUnhealthy only beside a healthCheck", async () => {
+    const { deps } = countingDeps();
+    const provider = new PipelineProvider(deps);
+    const gated = await provider.check({}, { ...goodPipeline, healthCheck: { stableFor: "30s" } });
+    expect(gated.failures).toEqual([]);
+    expect(gated.inputs).toMatchObject({
+      healthCheck: { stableFor: "30s", requireProgress: true },
+      onUnhealthy: "KEEP",
+    });
+    const plain = await provider.check({}, goodPipeline);
+    expect(plain.inputs).not.toHaveProperty("onUnhealthy");
+    expect(plain.inputs).not.toHaveProperty("healthCheck");
+  });
+
+  it("refuses a malformed enos:haltRolloutOnUnhealthy beside a healthCheck, naming the key and the fix", async () => {
+    const { deps, counter } = countingDeps();
+    rememberStackConfig((key) => (key === "enos:haltRolloutOnUnhealthy" ? "yes" : undefined));
+    const result = await new PipelineProvider(deps).check(
+      {},
+      { ...goodPipeline, healthCheck: { stableFor: "30s" } },
+    );
+    expect(result.failures?.[0]?.reason).toMatch(
+      /^healthCheck: stack config enos:haltRolloutOnUnhealthy \(or ENOS_HALT_ROLLOUT_ON_UNHEALTHY\) must be true or false \(got "yes"\): run `pulumi config set enos:haltRolloutOnUnhealthy false`/,
+    );
+    expect(counter.clientUses).toBe(0);
   });
 
   it("asks for orgId with the config command when none is anywhere", async () => {
