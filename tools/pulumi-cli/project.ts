@@ -250,6 +250,19 @@ export class UserProject {
     };
   }
 
+  /**
+   * The file backend's checkpoint of this stack (`.pulumi/stacks/<project>/<stack>.json`, under an
+   * `organization/` folder in newer layouts). The CLI backs the previous one up beside it as `.json.bak`.
+   */
+  checkpointFile(): string {
+    const stacks = path.join(this.root, "state", ".pulumi", "stacks");
+    const found = fs
+      .readdirSync(stacks, { recursive: true, encoding: "utf8" })
+      .find((f) => path.basename(f) === `${this.stack}.json`);
+    if (found === undefined) throw new Error(`no checkpoint of stack ${this.stack} under ${stacks}`);
+    return path.join(stacks, found);
+  }
+
   /** Outputs of the resource named `name` in the exported state. */
   async outputs(name: string): Promise<Record<string, unknown>> {
     const { resources } = await this.exportState();
