@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeSeed, startSimulator, type RunningSimulator } from "../../simulator/index.js";
-import { cliOrSkip, diagnostics, promotionProgram, UserProject } from "./support.js";
+import { cliOrSkip, promotionProgram, UserProject } from "./support.js";
 
 const cli = cliOrSkip("test/cli crash");
 const IDS = Array.from({ length: 10 }, (_, i) => `sim-pipeline-${String(i + 1).padStart(4, "0")}`);
