@@ -224,7 +224,7 @@ export class CliDriver implements Driver {
     const lines: string[] = [];
     const onEvent = (event: EngineEvent): void => {
       const meta = event.resourcePreEvent?.metadata;
-      if (meta && meta.type !== "pulumi:pulumi:Stack") {
+      if (meta && meta.type !== "pulumi:pulumi:Stack" && !meta.type.startsWith("pulumi:providers:")) {
         const op =
           meta.op === "create-replacement"
             ? "replace"

@@ -1,16 +1,17 @@
 // `npm run demo`, run as a newcomer would (after the build): the compiled demo in a child process.
 // The first run hides the Pulumi CLI (an empty PATH) so it takes the no-CLI path on any machine and must say so;
 // the second injects a simulator fault and must fail naming the step. Both must leave no temporary files behind.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseYaml } from "../../demo/yaml.js";
+import { locatePulumiCli } from "../../tools/pulumi-cli/locate.js";
 
 const REPO = path.resolve(__dirname, "../..");
 const DEMO = path.join(REPO, "dist", "demo", "index.js");
-const hasCli = spawnSync("pulumi", ["version"], { encoding: "utf8" }).status === 0;
+const cli = locatePulumiCli();
 
 let tmp: string;
 let emptyPath: string;
@@ -25,7 +26,10 @@ afterEach(() => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-/** Runs the demo with its own TMPDIR (to see what it leaves behind) and, unless asked, no Pulumi CLI on PATH. */
+/**
+ * Runs the demo with its own TMPDIR (to see what it leaves behind) and, unless asked, no Pulumi CLI: nothing on
+ * PATH, and `PULUMI_ENOS_BUILT_CLI=off` hides the one `npm run pulumi:install` built.
+ */
 function demo(
   args: string[],
   options: { keepPath?: boolean; timeoutMs?: number } = {},
@@ -35,7 +39,7 @@ function demo(
       cwd: REPO,
       env: {
         ...process.env,
-        ...(options.keepPath ? {} : { PATH: emptyPath }),
+        ...(options.keepPath ? {} : { PATH: emptyPath, PULUMI_ENOS_BUILT_CLI: "off" }),
         TMPDIR: path.join(tmp, "tmp"),
       },
       stdio: ["ignore", "pipe", "pipe"],
@@ -59,7 +63,7 @@ describe("npm run demo", () => {
     expect(code, output).toBe(0);
 
     expect(lines.filter((l) => /Pulumi CLI/.test(l))).toEqual([
-      "Pulumi CLI not found on PATH: each `pulumi` step below runs through the SDK's dynamic-provider host instead, driven by the test/host harness.",
+      "Pulumi CLI not found (not on PATH, not in .pulumi-cli/bin; `npm run pulumi:install` builds it): each `pulumi` step below runs through the SDK's dynamic-provider host instead, driven by the test/host harness.",
     ]);
     const steps = lines.filter((l) => /^\[\d\/5\]/.test(l));
     expect(steps).toEqual([
@@ -119,14 +123,18 @@ describe("npm run demo", () => {
     expect(fs.readdirSync(path.join(tmp, "tmp"))).toEqual([]);
   }, 60_000);
 
-  // Where `pulumi` is installed: the same story through the real CLI (slow: every step is a `pulumi` run).
-  it.skipIf(!hasCli)(
-    "with the Pulumi CLI on PATH: drives it through the Automation API",
+  // With a Pulumi CLI (on PATH or built into .pulumi-cli/bin): the same story through the real CLI.
+  it.skipIf(!cli)(
+    "with the Pulumi CLI: drives it through the Automation API and says which CLI it used",
     async () => {
       const { code, output, lines } = await demo([], { keepPath: true, timeoutMs: 280_000 });
       expect(code, output).toBe(0);
-      expect(output).toMatch(/Using the Pulumi CLI \(.+\) through the Automation API/);
+      expect(lines).toContain(
+        `Using the real Pulumi CLI ${cli?.version ?? ""} (${cli?.bin ?? ""}, from ${cli?.source ?? ""}) through the Automation API, with a file:// backend in a temp directory.`,
+      );
+      expect(output).toMatch(/done in [\d.]+ s: 5 created · EnOS actions: start ×3, enable flow ×1/);
       expect(lines).toContain("  provider: demo-pipeline-1 is STOPPED, desired RUNNING: will start");
+      expect(output).toMatch(/done in [\d.]+ s: 5 deleted · EnOS actions: stop ×3, disable flow ×2/);
       expect(lines.at(-1)).toMatch(/^Demo complete: all 5 steps succeeded/);
       expect(fs.readdirSync(path.join(tmp, "tmp"))).toEqual([]);
     },

@@ -57,10 +57,10 @@ function onPath(): string | undefined {
 
 /** The CLI to use, or undefined when there is none (say so; `npm run pulumi:install` builds one). */
 export function locatePulumiCli(): PulumiCli | undefined {
-  const candidates: [string | undefined, PulumiCli["source"]][] = [
-    [onPath(), "PATH"],
-    [path.join(BUILT_CLI_DIR, "pulumi"), ".pulumi-cli"],
-  ];
+  const candidates: [string | undefined, PulumiCli["source"]][] = [[onPath(), "PATH"]];
+  // PULUMI_ENOS_BUILT_CLI=off hides the built one (the demo's test of its no-CLI path uses it).
+  if (process.env.PULUMI_ENOS_BUILT_CLI !== "off")
+    candidates.push([path.join(BUILT_CLI_DIR, "pulumi"), ".pulumi-cli"]);
   for (const [bin, source] of candidates) {
     if (bin === undefined || !fs.existsSync(bin)) continue;
     const found = version(bin);
