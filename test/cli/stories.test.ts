@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { DEV_FLOWS, DEV_PIPELINES, type Entry } from "../fixtures/dev-stack.js";
 import { defaultSeed, startSimulator, type RunningSimulator } from "../../simulator/index.js";
 import {
   cliOrSkip,
@@ -21,23 +22,6 @@ import {
 
 const cli = cliOrSkip("test/cli stories");
 const SECRET = "demo-secret-key";
-type Entry = Record<string, unknown>;
-
-const DEV_PIPELINES: Entry[] = [
-  { name: "ingest", pipelineId: "demo-pipeline-1", kafkaRate: 1000, resourceConfig: { server: 1 } },
-  { name: "enrich", pipelineId: "demo-pipeline-2", kafkaRate: 500, resourceConfig: { server: 2 } },
-  {
-    name: "kpis",
-    pipelineId: "demo-pipeline-3",
-    executionMode: "CLUSTER",
-    kafkaRate: 2000,
-    resourceConfig: { server: 1, yarn: { workerCount: 2, master: 1, slave: 2 } },
-  },
-];
-const DEV_FLOWS: Entry[] = [
-  { name: "nightly", flowId: 3377, enabled: true },
-  { name: "hourly", flowId: 3378, enabled: true },
-];
 
 let sim: RunningSimulator;
 const projects: UserProject[] = [];
@@ -49,7 +33,10 @@ const status = async (id: string) => (await sim.admin.pipeline(id)).status;
 const flowActive = async (id: number) => (await sim.admin.state()).flows.find((f) => f.flowId === id)?.active;
 
 /** A promotion-program project with one stack, configured as `pulumi config set` would. */
-async function promotionStack(pipelines: Entry[], flows: Entry[] = []): Promise<UserProject> {
+async function promotionStack(
+  pipelines: readonly Entry[],
+  flows: readonly Entry[] = [],
+): Promise<UserProject> {
   if (!cli) throw new Error("unreachable: suite skipped without a CLI");
   const project = new UserProject(cli, promotionProgram(), { name: "pulumi-enos" });
   projects.push(project);

@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { DEV_FLOWS, DEV_PIPELINES, type Entry } from "../fixtures/dev-stack.js";
 import { defaultSeed, startSimulator, type RunningSimulator } from "../../simulator/index.js";
 import { Engine, assertOk, summarize, type VerbResult } from "./engine.js";
 import { REPO_ROOT } from "./host.js";
@@ -20,8 +21,6 @@ let stackCounter = 0;
 const callsPerStory: Record<string, number> = {};
 const results: VerbResult[] = [];
 
-type Entry = Record<string, unknown>;
-
 function credentials(): Record<string, string> {
   return {
     "enos:apiGateway": sim.url,
@@ -32,7 +31,7 @@ function credentials(): Record<string, string> {
   };
 }
 
-function environment(pipelines: Entry[], flows: Entry[] = []): Record<string, string> {
+function environment(pipelines: readonly Entry[], flows: readonly Entry[] = []): Record<string, string> {
   return { "pulumi-enos:pipelines": JSON.stringify(pipelines), "pulumi-enos:flows": JSON.stringify(flows) };
 }
 
@@ -67,22 +66,6 @@ const ops = (r: VerbResult) =>
     .filter((s) => s.op !== "same")
     .map((s) => `${s.op} ${s.urn.split("::").pop() ?? ""}`)
     .sort();
-
-const DEV_PIPELINES: Entry[] = [
-  { name: "ingest", pipelineId: "demo-pipeline-1", kafkaRate: 1000, resourceConfig: { server: 1 } },
-  { name: "enrich", pipelineId: "demo-pipeline-2", kafkaRate: 500, resourceConfig: { server: 2 } },
-  {
-    name: "kpis",
-    pipelineId: "demo-pipeline-3",
-    executionMode: "CLUSTER",
-    kafkaRate: 2000,
-    resourceConfig: { server: 1, yarn: { workerCount: 2, master: 1, slave: 2 } },
-  },
-];
-const DEV_FLOWS: Entry[] = [
-  { name: "nightly", flowId: 3377, enabled: true },
-  { name: "hourly", flowId: 3378, enabled: true },
-];
 
 beforeAll(async () => {
   sim = await startSimulator({ port: 0, delays: { start: 60, pause: 30, stop: 30, release: 30 } });
