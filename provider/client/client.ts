@@ -18,6 +18,7 @@ import type {
   OffsetLag,
   PipelineDetails,
   PipelineSummary,
+  StartOptions,
   StartPipelineBody,
 } from "./types.js";
 
@@ -134,9 +135,14 @@ export class EnosClient extends EnosRequester implements EnosApi {
     await this.#operate(orgId, pipelineId, "release");
   }
 
-  async startPipeline(orgId: string, pipelineId: string, body: StartPipelineBody): Promise<void> {
+  async startPipeline(
+    orgId: string,
+    pipelineId: string,
+    body: StartPipelineBody,
+    options?: StartOptions,
+  ): Promise<void> {
     const executionMode = body.executionMode === 1 ? "CLUSTER" : "STANDALONE";
-    await this.#operate(orgId, pipelineId, "start", body, { executionMode });
+    await this.#operate(orgId, pipelineId, "start", body, { executionMode }, options?.retryOrgBusy);
   }
 
   async pausePipeline(orgId: string, pipelineId: string): Promise<void> {
@@ -194,8 +200,10 @@ export class EnosClient extends EnosRequester implements EnosApi {
     action: "release" | "start" | "pause" | "stop",
     body?: StartPipelineBody,
     codeContext?: EnosCodeContext,
+    retryOrgBusy?: boolean,
   ): Promise<void> {
     await this.request({
+      ...(retryOrgBusy === undefined ? {} : { retryOrgBusy }),
       method: "POST",
       path: `${STREAMING}/pipeline/${pathSegment("pipelineId", pipelineId)}`,
       query: { action, orgId: requireId("orgId", orgId) },

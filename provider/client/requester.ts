@@ -5,7 +5,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { Dispatcher } from "undici";
 import type { z } from "zod";
-import type { EnosCodeContext } from "./codes.js";
+import { isOrgBusy, type EnosCodeContext } from "./codes.js";
 import { formatIssues, parseEnvelope } from "./envelope.js";
 import { EnosApiError, EnosResponseShapeError, EnosTimeoutError, type EnosCall } from "./errors.js";
 import type {
@@ -147,6 +147,7 @@ export class EnosRequester {
           attempt--;
           continue;
         }
+        if (req.retryOrgBusy === false && isOrgBusy(err)) throw err;
         await this.#backoffOrThrow(err, mutating, attempt);
       }
     }

@@ -38,6 +38,12 @@ export interface StartPipelineBody {
       };
 }
 
+/** How a start call treats EnOS 61121 (another start in progress in the org). */
+export interface StartOptions {
+  /** Retry 61121 in the client a few times (default true); false when the caller waits the org out itself. */
+  readonly retryOrgBusy?: boolean;
+}
+
 export interface OffsetLag {
   readonly pipelineId: string;
   readonly topicName: string | undefined;
@@ -80,7 +86,12 @@ export interface EnosApi {
     options?: { readonly notBefore?: number },
   ): Promise<PipelineSummary | undefined>;
   releasePipeline(orgId: string, pipelineId: string): Promise<void>;
-  startPipeline(orgId: string, pipelineId: string, body: StartPipelineBody): Promise<void>;
+  startPipeline(
+    orgId: string,
+    pipelineId: string,
+    body: StartPipelineBody,
+    options?: StartOptions,
+  ): Promise<void>;
   pausePipeline(orgId: string, pipelineId: string): Promise<void>;
   stopPipeline(orgId: string, pipelineId: string): Promise<void>;
   resetPipelineOffset(orgId: string, pipelineId: string): Promise<void>;

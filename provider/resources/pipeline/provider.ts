@@ -5,7 +5,8 @@ import { parseDuration } from "../../lifecycle/duration.js";
 import { describeActions, planTransition } from "../../lifecycle/planner.js";
 import { satisfiesDesired, statusKind, type StableStatus } from "../../lifecycle/status.js";
 import { WaitError } from "../../lifecycle/waiter.js";
-import { describeCause, mayHaveTakenEffect, nextStep, ResourceInitFailedError } from "../common/errors.js";
+import { describeCause, nextStep, ResourceInitFailedError } from "../common/errors.js";
+import { reconcile, ReconcileError } from "../common/reconcile.js";
 import { containsUnknown, withoutUndefined } from "../common/validation.js";
 import {
   converge,
@@ -34,7 +35,7 @@ type Operation = "create" | "update" | "delete";
 
 const REPLACE_KEYS = ["pipelineId", "orgId"] as const;
 /** Stop/pause calls of one delete whose answer may be lost before the delete gives up. */
-const MAX_DELETE_ATTEMPTS = 3;
+const MAX_DELETE_LOST_ANSWERS = 2;
 
 /** The EnosPipelineDeployment implementation the dynamic-provider host calls (through the thin provider). */
 export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
@@ -154,31 +155,23 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
     }
     const deadline = this.deadline(spec, "delete");
     try {
-      for (let attempt = 1; ; attempt += 1) {
-        const observed = await settle(this.deps, spec, deadline);
-        if (!observed) return; // Already gone: nothing left to stop.
-        const status = observed.status;
-        const action =
-          policy === "STOP" && (status === "RUNNING" || status === "PAUSED")
-            ? "stop"
-            : policy === "PAUSE" && status === "RUNNING"
-              ? "pause"
-              : undefined;
-        if (action === undefined) return;
-        try {
-          await perform(this.deps, spec, action, status, deadline);
-          return;
-        } catch (error) {
-          // The answer was lost, not refused: settle again and see whether the stop/pause took effect.
-          if (!mayHaveTakenEffect(error) || attempt >= MAX_DELETE_ATTEMPTS) throw error;
-          this.deps.log(
-            `${label}: ${action} may or may not have reached EnOS (${describeCause(error)}); re-reading the status`,
-          );
-        }
-      }
+      await reconcile<Observation | undefined>({
+        label,
+        maxSteps: 4,
+        maxLostAnswers: MAX_DELETE_LOST_ANSWERS,
+        log: this.deps.log,
+        read: () => settle(this.deps, spec, deadline),
+        plan: (observed) => {
+          // Already gone, or already where the policy leaves it: nothing to do.
+          const action = observed && onDeleteAction(policy, observed.status);
+          if (!observed || !action) return undefined;
+          return { name: action, run: () => perform(this.deps, spec, action, observed.status, deadline) };
+        },
+      });
     } catch (error) {
+      const cause = ReconcileError.isInstance(error) ? error.cause : error;
       throw new Error(
-        `EnosPipelineDeployment ${label}: onDelete ${policy} failed: ${describeCause(error)}. Next: ${nextStep(error, "timeouts.delete")}`,
+        `EnosPipelineDeployment ${label}: onDelete ${policy} failed: ${describeCause(cause)}. Next: ${nextStep(cause, "timeouts.delete")}`,
         { cause: error },
       );
     }
@@ -194,7 +187,7 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
     olds: Props | undefined,
   ): Promise<Observation> {
     try {
-      return await converge(this.deps, spec, intent, deadline);
+      return (await converge(this.deps, spec, intent, deadline)).observation;
     } catch (error) {
       if (!(error instanceof ConvergeError)) throw error;
       const cause = error.cause;
@@ -208,10 +201,11 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
       }
       // Record the work still owed as not done, so the next `up` sees the same difference and does it.
       const owed: Props = {};
+      const left = error.owed;
       if (olds) {
-        if (intent.release) owed.releaseTrigger = olds.releaseTrigger;
-        if (intent.resetOffset) owed.offsetResetTrigger = olds.offsetResetTrigger;
-        if (intent.restart) {
+        if (left.release) owed.releaseTrigger = olds.releaseTrigger;
+        if (left.resetOffset) owed.offsetResetTrigger = olds.offsetResetTrigger;
+        if (left.restart) {
           owed.executionMode = olds.executionMode;
           owed.kafkaRate = olds.kafkaRate;
           owed.resourceConfig = olds.resourceConfig;
@@ -253,6 +247,13 @@ function intentOf(olds: Props, spec: PipelineSpec): Intent {
     resetOffset: changedTrigger("offsetResetTrigger"),
     restart: "kafkaRate" in olds && startOptionsKey(oldOptions) !== startOptionsKey(spec),
   };
+}
+
+/** The call `onDelete` makes from `status`, if any: STOP stops a running or paused one, PAUSE pauses a running one. */
+function onDeleteAction(policy: "STOP" | "PAUSE", status: string): "stop" | "pause" | undefined {
+  if (policy === "STOP" && (status === "RUNNING" || status === "PAUSED")) return "stop";
+  if (policy === "PAUSE" && status === "RUNNING") return "pause";
+  return undefined;
 }
 
 function describePlan(spec: PipelineSpec, status: string, intent: Intent): { actions: number; text: string } {
