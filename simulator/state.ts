@@ -33,7 +33,8 @@ export interface UserRecord {
   locked: boolean;
 }
 
-interface TransitionRecord extends TransitionState {
+interface TransitionRecord extends Omit<TransitionState, "completesAt"> {
+  completesAt: number | null;
   timer: NodeJS.Timeout | undefined;
 }
 
@@ -62,6 +63,8 @@ export interface PipelineRecord {
   offsetBase: number;
   runningSince: number | null;
   offsetResets: number;
+  /** Transitions are held (admin `hold`): they stay transitional until `proceed`. */
+  held: boolean;
 }
 
 export interface FlowRecord {
@@ -171,6 +174,7 @@ export class SimState {
       offsetBase: 0,
       runningSince: p.status === "RUNNING" ? now : null,
       offsetResets: 0,
+      held: false,
     };
     this.pipelines.set(p.pipelineId, record);
     return record;
@@ -214,7 +218,7 @@ export class SimState {
 
   /**
    * Put the pipeline in the action's transitional status and finish it after `delayMs` with `finalStatus`
-   * (synchronously when the delay is 0). A stuck transition never finishes.
+   * (synchronously when the delay is 0). A stuck transition never finishes; a held one waits for `proceed`.
    */
   beginTransition(
     p: PipelineRecord,
@@ -227,7 +231,8 @@ export class SimState {
     const now = this.clock();
     const from = p.status;
     p.updateTime = now;
-    if (delayMs <= 0 && !stuck) {
+    const waits = stuck || p.held;
+    if (delayMs <= 0 && !waits) {
       this.finish(p, action, finalStatus);
       return;
     }
@@ -237,10 +242,10 @@ export class SimState {
       from,
       to: finalStatus,
       startedAt: now,
-      completesAt: stuck ? null : now + delayMs,
+      completesAt: waits ? null : now + delayMs,
       timer: undefined,
     };
-    if (!stuck) {
+    if (!waits) {
       transition.timer = setTimeout(() => {
         if (p.transition === transition) {
           p.transition = null;
@@ -272,6 +277,28 @@ export class SimState {
     }
     p.status = finalStatus;
     p.updateTime = now;
+  }
+
+  /**
+   * Hold the pipeline's transitions (admin): the one in progress, and any started later, stays in its
+   * transitional status until {@link proceed}, however long its delay. Tests use it instead of racing a timer.
+   */
+  hold(p: PipelineRecord): void {
+    p.held = true;
+    const t = p.transition;
+    if (t === null) return;
+    if (t.timer !== undefined) clearTimeout(t.timer);
+    t.timer = undefined;
+    t.completesAt = null;
+  }
+
+  /** Stop holding; a transition in progress (held or stuck) finishes now. */
+  proceed(p: PipelineRecord): void {
+    p.held = false;
+    const t = p.transition;
+    if (t === null) return;
+    this.cancelTransition(p);
+    this.finish(p, t.action, t.to);
   }
 
   cancelTransition(p: PipelineRecord): void {
@@ -333,6 +360,7 @@ export class SimState {
       heldCu: p.heldCu,
       offset: this.currentOffset(p),
       offsetResets: p.offsetResets,
+      held: p.held,
     };
   }
 

@@ -20,7 +20,7 @@ export interface SimulatorConfig {
   readonly tokenTtlSeconds: number;
 }
 
-/** A transition in progress. `completesAt` is null when a "stuck" fault holds it forever. */
+/** A transition in progress. `completesAt` is null while it is held, or when a "stuck" fault holds it forever. */
 export interface TransitionState {
   readonly action: "release" | "start" | "pause" | "stop";
   readonly from: string;
@@ -50,6 +50,8 @@ export interface PipelineState {
   readonly heldCu: number;
   readonly offset: number;
   readonly offsetResets: number;
+  /** Transitions are held by the admin API until `proceed`. */
+  readonly held: boolean;
 }
 
 export interface FlowState {
