@@ -49,6 +49,8 @@ export class ReconcileError<Seen> extends Error {
     /** The last state read, if any. */
     readonly lastSeen: Seen | undefined,
     override readonly cause: unknown,
+    /** Whether any call was made: false means nothing in EnOS was changed by this run. */
+    readonly called: boolean,
   ) {
     super(describeCause(cause), { cause });
     this.name = "ReconcileError";
@@ -65,6 +67,7 @@ export async function reconcile<Seen>(r: Reconciler<Seen>): Promise<Seen> {
   let lastSeen: Seen | undefined;
   let steps = 0;
   let lost = 0;
+  let called = false;
   /** A call whose answer was lost: the next read decides whether it took effect. */
   let unconfirmed: Step<Seen> | undefined;
   try {
@@ -83,6 +86,7 @@ export async function reconcile<Seen>(r: Reconciler<Seen>): Promise<Seen> {
       if (step === undefined) return seen;
       if (steps >= r.maxSteps) throw new Error(`did not settle after ${r.maxSteps} calls`);
       during = step.name;
+      called = true;
       try {
         await step.run();
         steps += 1;
@@ -101,6 +105,6 @@ export async function reconcile<Seen>(r: Reconciler<Seen>): Promise<Seen> {
       }
     }
   } catch (error) {
-    throw new ReconcileError(during, lastSeen, error);
+    throw new ReconcileError(during, lastSeen, error, called);
   }
 }
