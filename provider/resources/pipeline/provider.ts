@@ -26,9 +26,14 @@ import {
   startOptionsKey,
   type PipelineSpec,
 } from "./spec.js";
+import {
+  PIPELINE_SCHEMA_VERSION,
+  pipelineSpecOf,
+  storedPipeline,
+  type StoredPipeline,
+} from "./stored.js";
 
-/** Version of the output layout; bump when outputs change shape so new code can read old state. */
-export const PIPELINE_SCHEMA_VERSION = 1;
+export { PIPELINE_SCHEMA_VERSION };
 
 type Props = Record<string, unknown>;
 type Operation = "create" | "update" | "delete";
@@ -50,8 +55,9 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
     return Promise.resolve(checkPipelineInputs(news, { orgId: defaultSetting("orgId") }));
   }
 
-  diff(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
+  diff(id: string, rawOlds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
     const label = describeTarget(news);
+    const olds: Props = storedPipeline(id, rawOlds);
     const replaces = REPLACE_KEYS.filter((key) => olds[key] !== news[key]);
     if (replaces.length > 0) {
       this.deps.log(
@@ -72,9 +78,9 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
       );
       return Promise.resolve({ changes: true });
     }
-    const spec = news as unknown as PipelineSpec;
+    const spec = pipelineSpecOf(storedPipeline(id, news));
     const status = typeof olds.status === "string" ? olds.status : "unknown";
-    const summary = describePlan(spec, status, intentOf(olds, spec));
+    const summary = describePlan(spec, status, intentOf(rawOlds, spec));
     const changes = changedInputs.length > 0 || summary.actions > 0;
     if (changes) {
       const inputs = changedInputs.length > 0 ? ` (changed: ${changedInputs.join(", ")})` : "";
@@ -84,7 +90,7 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   async create(inputs: Props): Promise<pulumi.dynamic.CreateResult> {
-    const spec = inputs as unknown as PipelineSpec;
+    const spec = pipelineSpecOf(storedPipeline(String(inputs.pipelineId), inputs));
     const deadline = this.deadline(spec, "create");
     // Adopt, never create: the pipeline must exist. Reading the design also gives the draft version.
     let draft;
@@ -109,11 +115,17 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   async read(id: string, props: Props): Promise<pulumi.dynamic.ReadResult> {
-    const target = {
-      orgId: String(props.orgId),
-      pipelineId: typeof props.pipelineId === "string" ? props.pipelineId : id,
-    };
-    const observed = await observePipeline(this.deps, target, undefined);
+    const stored = storedPipeline(id, props);
+    const target = { orgId: stored.orgId, pipelineId: stored.pipelineId };
+    let observed: Observation | undefined;
+    try {
+      observed = await observePipeline(this.deps, target, undefined);
+    } catch (error) {
+      throw new Error(
+        `EnosPipelineDeployment ${target.pipelineId} (org ${target.orgId}): refresh failed reading the status: ${describeCause(error)}. Next: ${nextStep(error, "timeouts.update")}`,
+        { cause: error },
+      );
+    }
     if (!observed) {
       this.deps.log(`${target.pipelineId}: no longer exists in org ${target.orgId}; removing it from state`);
       return {};
@@ -122,21 +134,23 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
       id,
       props: withoutUndefined({
         ...props,
+        ...stored,
         status: observed.status,
         pipelineName: observed.pipelineName,
-        releasedVersion: observed.releasedVersion ?? props.releasedVersion,
-        draftVersion: observed.draftVersion ?? props.draftVersion,
+        releasedVersion: observed.releasedVersion ?? stored.releasedVersion,
+        draftVersion: observed.draftVersion ?? stored.draftVersion,
         schemaVersion: PIPELINE_SCHEMA_VERSION,
       }),
     };
   }
 
-  async update(id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
-    const spec = news as unknown as PipelineSpec;
-    const intent = intentOf(olds, spec);
+  async update(id: string, rawOlds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
+    const olds = storedPipeline(id, rawOlds);
+    const spec = pipelineSpecOf(storedPipeline(id, news));
+    const intent = intentOf(rawOlds, spec);
     const deadline = this.deadline(spec, "update");
     const observed = await this.run(spec, "update", intent, deadline, news, olds);
-    let draftVersion = typeof olds.draftVersion === "string" ? olds.draftVersion : undefined;
+    let draftVersion = olds.draftVersion;
     try {
       draftVersion = (await this.deps.client().getPipeline(spec.orgId, id)).version ?? draftVersion;
     } catch {
@@ -145,8 +159,8 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
     return { outs: this.outputs(spec, observed, draftVersion) };
   }
 
-  async delete(_id: string, props: Props): Promise<void> {
-    const spec = props as unknown as PipelineSpec;
+  async delete(id: string, props: Props): Promise<void> {
+    const spec = pipelineSpecOf(storedPipeline(id, props));
     const policy = spec.onDelete;
     const label = spec.pipelineId;
     if (policy === "KEEP") {
@@ -184,7 +198,7 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
     intent: Intent,
     deadline: number,
     inputs: Props,
-    olds: Props | undefined,
+    olds: StoredPipeline | undefined,
   ): Promise<Observation> {
     try {
       return (await converge(this.deps, spec, intent, deadline)).observation;
@@ -212,7 +226,7 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
         }
       }
       const properties = withoutUndefined({
-        ...this.outputs(spec, observed, observed.draftVersion ?? (olds?.draftVersion as string | undefined)),
+        ...this.outputs(spec, observed, observed.draftVersion ?? olds?.draftVersion),
         ...owed,
         __provider: inputs.__provider,
       });
@@ -241,7 +255,7 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
 function intentOf(olds: Props, spec: PipelineSpec): Intent {
   const changedTrigger = (key: "releaseTrigger" | "offsetResetTrigger"): boolean =>
     spec[key] !== undefined && spec[key] !== olds[key];
-  const oldOptions = olds as unknown as PipelineSpec;
+  const oldOptions = pipelineSpecOf(storedPipeline(spec.pipelineId, olds));
   return {
     release: changedTrigger("releaseTrigger"),
     resetOffset: changedTrigger("offsetResetTrigger"),
