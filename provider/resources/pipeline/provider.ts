@@ -26,12 +26,7 @@ import {
   startOptionsKey,
   type PipelineSpec,
 } from "./spec.js";
-import {
-  PIPELINE_SCHEMA_VERSION,
-  pipelineSpecOf,
-  storedPipeline,
-  type StoredPipeline,
-} from "./stored.js";
+import { PIPELINE_SCHEMA_VERSION, pipelineSpecOf, storedPipeline, type StoredPipeline } from "./stored.js";
 
 export { PIPELINE_SCHEMA_VERSION };
 
