@@ -111,7 +111,7 @@ export class EnosClient extends EnosRequester implements EnosApi {
 
   /**
    * Live status from a listing shared with every concurrent caller in this process for the same gateway and
-   * org; `notBefore` (epoch ms, same clock as the client's) demands a listing started at or after it.
+   * org and credentials; `notBefore` (epoch ms, same clock as the client's) demands a listing started at or after it.
    */
   async getPipelineStatus(
     orgId: string,
@@ -122,7 +122,8 @@ export class EnosClient extends EnosRequester implements EnosApi {
     requireId("pipelineId", pipelineId);
     const slot = coalesceSlot<ReadonlyMap<string, PipelineSummary>>(
       "released-pipelines",
-      `${this.apiGateway}\n${orgId}`,
+      // Per gateway and credentials: two access keys may see different pipelines (or none).
+      `${this.credentialKey}\n${orgId}`,
     );
     const byId = await coalescedRead(slot, options?.notBefore, this.clock, async () => {
       const list = await this.listPipelines(orgId, { ifReleased: true });
