@@ -74,6 +74,23 @@ export async function observePipeline(
       draftVersion: undefined,
     };
   }
+  // Missing from one listing is not gone yet: a page-based listing skips a row when another pipeline is
+  // deleted between two page reads. Ask the pipeline itself (Get Pipeline Details; 61108 when never released
+  // or gone) and, if it is released after all, list again.
+  if (await isReleased(deps, spec)) {
+    const again = await client.getPipelineStatus(spec.orgId, spec.pipelineId, { notBefore: deps.clock() });
+    if (again) {
+      return {
+        status: again.status,
+        pipelineName: again.pipelineName,
+        releasedVersion: again.version,
+        draftVersion: undefined,
+      };
+    }
+    throw new Error(
+      `pipeline ${spec.pipelineId} is released (Get Pipeline Details) but missing from two listings of org ${spec.orgId}; run the command again`,
+    );
+  }
   try {
     const draft = await client.getPipeline(spec.orgId, spec.pipelineId);
     return {
@@ -84,6 +101,20 @@ export async function observePipeline(
     };
   } catch (error) {
     if (isPipelineNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Whether Get Pipeline Details finds a released version (61108: never released, or no such pipeline). */
+async function isReleased(
+  deps: PipelineDeps,
+  spec: Pick<PipelineSpec, "orgId" | "pipelineId">,
+): Promise<boolean> {
+  try {
+    await deps.client().getPipeline(spec.orgId, spec.pipelineId, { ifReleased: true });
+    return true;
+  } catch (error) {
+    if (isPipelineNotFound(error)) return false;
     throw error;
   }
 }
