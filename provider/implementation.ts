@@ -26,6 +26,7 @@ export function defaultDeps(): PipelineDeps {
   return {
     client: sharedClient,
     clock: Date.now,
+    random: Math.random,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     log: (line) => {
       console.log(line);

@@ -81,6 +81,20 @@ export class SimulatorAdmin {
     await this.call("DELETE", `pipelines/${encodeURIComponent(pipelineId)}`);
   }
 
+  /**
+   * Hold the pipeline's transitions: the one in progress, and any started later (even with a 0 ms delay),
+   * stays in its transitional status (STARTING, PAUSING, …) until {@link proceed}. Lets a test act while a
+   * transition is under way without racing the simulator's timer.
+   */
+  holdTransitions(pipelineId: string): Promise<PipelineState> {
+    return this.call("POST", `pipelines/${encodeURIComponent(pipelineId)}/hold`);
+  }
+
+  /** Stop holding; a transition in progress (held, or stuck by a fault) finishes now. */
+  proceed(pipelineId: string): Promise<PipelineState> {
+    return this.call("POST", `pipelines/${encodeURIComponent(pipelineId)}/proceed`);
+  }
+
   setFlow(
     flowId: number,
     patch: { active?: 0 | 1 | boolean; locked?: boolean; owner?: string; visitor?: string },

@@ -115,6 +115,18 @@ export function handleAdmin(
   }
 }
 
+/** One admin request, as the route sections see it. */
+interface AdminRequest {
+  readonly host: AdminHost;
+  /** `METHOD head[/:id][/sub]`, e.g. `POST pipelines/:id/status`. */
+  readonly key: string;
+  readonly id: string | undefined;
+  readonly query: URLSearchParams;
+  readonly bodyText: string;
+}
+
+const done = (json: unknown): AdminReply => ({ status: 200, json });
+
 function route(
   host: AdminHost,
   method: string,
@@ -122,18 +134,22 @@ function route(
   query: URLSearchParams,
   bodyText: string,
 ): AdminReply {
-  const { state } = host;
   const [head, id, sub] = parts;
   const key =
     head === "tokens"
       ? `${method} tokens/${id ?? ""}`
       : `${method} ${head ?? ""}${id === undefined ? "" : "/:id"}${sub === undefined ? "" : `/${sub}`}`;
-  const done = (json: unknown): AdminReply => ({ status: 200, json });
-  const pipeline = () => {
-    const p = id === undefined ? undefined : state.pipelines.get(id);
-    if (!p) throw new AdminError(404, `no pipeline ${String(id)}`);
-    return p;
-  };
+  const request: AdminRequest = { host, key, id, query, bodyText };
+  const reply =
+    worldRoutes(request) ?? pipelineRoutes(request) ?? peopleRoutes(request) ?? recordRoutes(request);
+  if (reply === undefined) {
+    throw new AdminError(404, `no admin endpoint ${method} /__sim/${parts.join("/")}`);
+  }
+  return reply;
+}
+
+/** Health, reset, snapshot. */
+function worldRoutes({ host, key, bodyText }: AdminRequest): AdminReply | undefined {
   switch (key) {
     case "GET health":
       return done({ ok: true });
@@ -153,6 +169,20 @@ function route(
     }
     case "GET state":
       return done(host.snapshot());
+    default:
+      return undefined;
+  }
+}
+
+/** Pipelines: create, read, change status, hold and let go of transitions, drafts, delete. */
+function pipelineRoutes({ host, key, id, bodyText }: AdminRequest): AdminReply | undefined {
+  const { state } = host;
+  const pipeline = () => {
+    const p = id === undefined ? undefined : state.pipelines.get(id);
+    if (!p) throw new AdminError(404, `no pipeline ${String(id)}`);
+    return p;
+  };
+  switch (key) {
     case "POST pipelines": {
       // Validate with the seed schema, against the orgs that exist now.
       const orgs = [...state.orgs.keys()].map((orgId) => ({ orgId }));
@@ -178,6 +208,25 @@ function route(
       pipeline();
       state.deletePipeline(id ?? "");
       return done({ deleted: true });
+    case "POST pipelines/:id/hold": {
+      const p = pipeline();
+      state.hold(p);
+      return done(state.pipelineState(p));
+    }
+    case "POST pipelines/:id/proceed": {
+      const p = pipeline();
+      state.proceed(p);
+      return done(state.pipelineState(p));
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Flows, users and org quotas, changed as a console user would. */
+function peopleRoutes({ host, key, id, bodyText }: AdminRequest): AdminReply | undefined {
+  const { state } = host;
+  switch (key) {
     case "POST flows/:id": {
       const f = state.flows.get(Number(id));
       if (!f) throw new AdminError(404, `no flow ${String(id)}`);
@@ -202,6 +251,14 @@ function route(
       if (body.cluster !== undefined) org.quotas.cluster = body.cluster;
       return done(state.orgState(org));
     }
+    default:
+      return undefined;
+  }
+}
+
+/** Faults, the request log and counts, runtime config, tokens. */
+function recordRoutes({ host, key, id, query, bodyText }: AdminRequest): AdminReply | undefined {
+  switch (key) {
     case "GET faults":
       return done({ rules: host.faults.list() });
     case "POST faults": {
@@ -230,7 +287,7 @@ function route(
     case "POST tokens/expire":
       return done({ expired: host.tokens.expireAll() });
     default:
-      throw new AdminError(404, `no admin endpoint ${method} /__sim/${parts.join("/")}`);
+      return undefined;
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * Fault injection. A rule names a kind, an optional match (method, path, endpoint, action, pipelineId, flowId,
- * orgId), and limits: `count` (fires at most N times) and `probability` (each matching request fires with
- * that chance). Rules are kept in insertion order; exhausted rules stay listed with `remaining: 0`.
+ * orgId), and limits: `skip` (the first N matches pass), `count` (fires at most N times) and `probability`
+ * (each matching request fires with that chance). Rules are kept in insertion order; exhausted rules stay listed with `remaining: 0`.
  */
 import { z } from "zod";
 import type { Route } from "./route.js";
@@ -26,6 +26,8 @@ const base = {
   id: z.string().min(1).optional(),
   match: matchSchema.default({}),
   count: z.number().int().positive().optional(),
+  /** Let the first N matching requests through untouched, then start firing. */
+  skip: z.number().int().nonnegative().default(0),
   probability: z.number().min(0).max(1).default(1),
 };
 const phase = z.enum(["before", "after"]);
@@ -112,7 +114,13 @@ export type FaultKind = ParsedRule["kind"];
 export type FaultMatch = z.output<typeof matchSchema>;
 
 /** A stored rule: the parsed input plus its id, what is left of its count, and how often it fired. */
-export type FaultRule = ParsedRule & { readonly id: string; remaining: number | null; fired: number };
+export type FaultRule = ParsedRule & {
+  readonly id: string;
+  remaining: number | null;
+  fired: number;
+  /** Matching requests still to let through (from `skip`). */
+  toSkip: number;
+};
 
 /** What a request looks like to the matcher. */
 export interface FaultSubject {
@@ -160,7 +168,7 @@ export class FaultStore {
       const id = rule.id ?? `fault-${this.nextId++}`;
       this.rules = this.rules.filter((r) => r.id !== id);
       this.release(id);
-      this.rules.push({ ...rule, id, remaining: rule.count ?? null, fired: 0 });
+      this.rules.push({ ...rule, id, remaining: rule.count ?? null, fired: 0, toSkip: rule.skip });
       return id;
     });
   }
@@ -236,6 +244,10 @@ export class FaultStore {
       if (phaseName !== undefined && "phase" in rule && rule.phase !== phaseName) continue;
       if (rule.remaining === 0) continue;
       if (!matches(rule.match, rule.kind, subject)) continue;
+      if (rule.toSkip > 0) {
+        rule.toSkip--;
+        continue;
+      }
       if (rule.probability < 1 && this.random() >= rule.probability) continue;
       if (rule.remaining !== null) rule.remaining--;
       rule.fired++;

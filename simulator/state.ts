@@ -34,7 +34,8 @@ export interface UserRecord {
   locked: boolean;
 }
 
-interface TransitionRecord extends TransitionState {
+interface TransitionRecord extends Omit<TransitionState, "completesAt"> {
+  completesAt: number | null;
   timer: NodeJS.Timeout | undefined;
 }
 
@@ -76,6 +77,8 @@ export interface PipelineRecord {
   samplesServed: number;
   /** The pending `crashAfterMs`, if any. */
   crashTimer: NodeJS.Timeout | undefined;
+  /** Transitions are held (admin `hold`): they stay transitional until `proceed`. */
+  held: boolean;
 }
 
 export interface FlowRecord {
@@ -191,6 +194,7 @@ export class SimState {
       seedRun,
       samplesServed: 0,
       crashTimer: undefined,
+      held: false,
     };
     this.pipelines.set(p.pipelineId, record);
     if (record.status === "RUNNING") this.armCrash(record);
@@ -264,7 +268,7 @@ export class SimState {
 
   /**
    * Put the pipeline in the action's transitional status and finish it after `delayMs` with `finalStatus`
-   * (synchronously when the delay is 0). A stuck transition never finishes.
+   * (synchronously when the delay is 0). A stuck transition never finishes; a held one waits for `proceed`.
    */
   beginTransition(
     p: PipelineRecord,
@@ -277,7 +281,8 @@ export class SimState {
     const now = this.clock();
     const from = p.status;
     p.updateTime = now;
-    if (delayMs <= 0 && !stuck) {
+    const waits = stuck || p.held;
+    if (delayMs <= 0 && !waits) {
       this.finish(p, action, finalStatus);
       return;
     }
@@ -287,10 +292,10 @@ export class SimState {
       from,
       to: finalStatus,
       startedAt: now,
-      completesAt: stuck ? null : now + delayMs,
+      completesAt: waits ? null : now + delayMs,
       timer: undefined,
     };
-    if (!stuck) {
+    if (!waits) {
       transition.timer = setTimeout(() => {
         if (p.transition === transition) {
           p.transition = null;
@@ -325,6 +330,28 @@ export class SimState {
     }
     p.status = finalStatus;
     p.updateTime = now;
+  }
+
+  /**
+   * Hold the pipeline's transitions (admin): the one in progress, and any started later, stays in its
+   * transitional status until {@link proceed}, however long its delay. Tests use it instead of racing a timer.
+   */
+  hold(p: PipelineRecord): void {
+    p.held = true;
+    const t = p.transition;
+    if (t === null) return;
+    if (t.timer !== undefined) clearTimeout(t.timer);
+    t.timer = undefined;
+    t.completesAt = null;
+  }
+
+  /** Stop holding; a transition in progress (held or stuck) finishes now. */
+  proceed(p: PipelineRecord): void {
+    p.held = false;
+    const t = p.transition;
+    if (t === null) return;
+    this.cancelTransition(p);
+    this.finish(p, t.action, t.to);
   }
 
   cancelTransition(p: PipelineRecord): void {
@@ -394,6 +421,7 @@ export class SimState {
       lag: p.status === "RUNNING" ? lagAt(p, this.clock()) : null,
       samplesServed: p.samplesServed,
       run: { ...p.run },
+      held: p.held,
     };
   }
 

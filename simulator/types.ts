@@ -21,7 +21,7 @@ export interface SimulatorConfig {
   readonly tokenTtlSeconds: number;
 }
 
-/** A transition in progress. `completesAt` is null when a "stuck" fault holds it forever. */
+/** A transition in progress. `completesAt` is null while it is held, or when a "stuck" fault holds it forever. */
 export interface TransitionState {
   readonly action: "release" | "start" | "pause" | "stop";
   readonly from: string;
@@ -59,6 +59,8 @@ export interface PipelineState {
   readonly samplesServed: number;
   /** How the current run behaves (seed options and the health faults its start matched). */
   readonly run: RunModel;
+  /** Transitions are held by the admin API until `proceed`. */
+  readonly held: boolean;
 }
 
 export interface FlowState {

@@ -18,6 +18,7 @@ import type {
   OffsetLag,
   PipelineDetails,
   PipelineSummary,
+  StartOptions,
   StartPipelineBody,
 } from "./types.js";
 
@@ -110,7 +111,7 @@ export class EnosClient extends EnosRequester implements EnosApi {
 
   /**
    * Live status from a listing shared with every concurrent caller in this process for the same gateway and
-   * org; `notBefore` (epoch ms, same clock as the client's) demands a listing started at or after it.
+   * org and credentials; `notBefore` (epoch ms, same clock as the client's) demands a listing started at or after it.
    */
   async getPipelineStatus(
     orgId: string,
@@ -121,7 +122,8 @@ export class EnosClient extends EnosRequester implements EnosApi {
     requireId("pipelineId", pipelineId);
     const slot = coalesceSlot<ReadonlyMap<string, PipelineSummary>>(
       "released-pipelines",
-      `${this.apiGateway}\n${orgId}`,
+      // Per gateway and credentials: two access keys may see different pipelines (or none).
+      `${this.credentialKey}\n${orgId}`,
     );
     const byId = await coalescedRead(slot, options?.notBefore, this.clock, async () => {
       const list = await this.listPipelines(orgId, { ifReleased: true });
@@ -134,9 +136,14 @@ export class EnosClient extends EnosRequester implements EnosApi {
     await this.#operate(orgId, pipelineId, "release");
   }
 
-  async startPipeline(orgId: string, pipelineId: string, body: StartPipelineBody): Promise<void> {
+  async startPipeline(
+    orgId: string,
+    pipelineId: string,
+    body: StartPipelineBody,
+    options?: StartOptions,
+  ): Promise<void> {
     const executionMode = body.executionMode === 1 ? "CLUSTER" : "STANDALONE";
-    await this.#operate(orgId, pipelineId, "start", body, { executionMode });
+    await this.#operate(orgId, pipelineId, "start", body, { executionMode }, options?.retryOrgBusy);
   }
 
   async pausePipeline(orgId: string, pipelineId: string): Promise<void> {
@@ -194,8 +201,10 @@ export class EnosClient extends EnosRequester implements EnosApi {
     action: "release" | "start" | "pause" | "stop",
     body?: StartPipelineBody,
     codeContext?: EnosCodeContext,
+    retryOrgBusy?: boolean,
   ): Promise<void> {
     await this.request({
+      ...(retryOrgBusy === undefined ? {} : { retryOrgBusy }),
       method: "POST",
       path: `${STREAMING}/pipeline/${pathSegment("pipelineId", pipelineId)}`,
       query: { action, orgId: requireId("orgId", orgId) },

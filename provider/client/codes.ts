@@ -1,5 +1,7 @@
+import { EnosApiError } from "./errors.js";
+
 /**
- * Known EnOS result codes (ENOS-API.md) with their meaning and, where there is one, what a person can do.
+ * Known EnOS result codes (docs/enos-api.md) with their meaning and, where there is one, what a person can do.
  * Used in error messages so a failure says more than a number.
  */
 
@@ -117,4 +119,34 @@ export function describeEnosCode(code: number, context?: EnosCodeContext): strin
         : `request ${mode === undefined ? "cluster" : mode.toLowerCase()} resources for this org, or use STANDALONE`;
   }
   return hint === undefined ? info.meaning : `${info.meaning}: ${hint}`;
+}
+
+/** The EnOS code of `error` when EnOS (not only its gateway) answered with an envelope; undefined otherwise. */
+function envelopeCode(error: unknown): number | undefined {
+  return EnosApiError.isInstance(error) && error.fromEnvelope ? error.code : undefined;
+}
+
+/** 61121: another start is in progress in the organisation; nothing happened to this call. */
+export function isOrgBusy(error: unknown): boolean {
+  return envelopeCode(error) === 61121;
+}
+
+/** 61108: the pipeline does not exist in this organisation (or, asked for its release, was never released). */
+export function isPipelineNotFound(error: unknown): boolean {
+  return envelopeCode(error) === 61108;
+}
+
+/**
+ * The pipeline's status moved under the call (61152 pause/stop, 61165 start, 61168 offset reset, 61169
+ * release refused from the current status): re-read and re-plan rather than fail.
+ */
+export function isStatusConflict(error: unknown): boolean {
+  const code = envelopeCode(error);
+  return code === 61152 || code === 61165 || code === 61168 || code === 61169;
+}
+
+/** The flow does not exist: batch 62102 (invalid parameter, which is what EnOS says) or 99404 not found. */
+export function isFlowNotFound(error: unknown): boolean {
+  const code = envelopeCode(error);
+  return code === 62102 || code === 99404;
 }

@@ -71,4 +71,9 @@ export interface EnosRequest<T = unknown> {
   readonly schema?: z.ZodType<T>;
   /** Sharpens error hints, e.g. the execution mode of a start. */
   readonly codeContext?: EnosCodeContext;
+  /**
+   * Retry EnOS 61121 (another start in progress in the org) here, a few times (default true). A caller that
+   * waits the org out itself, with its own deadline and backoff, sets false so the two do not multiply.
+   */
+  readonly retryOrgBusy?: boolean;
 }

@@ -2,10 +2,11 @@
  * EnosRequester: one signed, retried, validated call to the EnOS gateway, with the process-wide token cache.
  * EnosClient adds the typed calls on top.
  */
+import { createHash } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
 import type { Dispatcher } from "undici";
 import type { z } from "zod";
-import type { EnosCodeContext } from "./codes.js";
+import { isOrgBusy, type EnosCodeContext } from "./codes.js";
 import { formatIssues, parseEnvelope } from "./envelope.js";
 import { EnosApiError, EnosResponseShapeError, EnosTimeoutError, type EnosCall } from "./errors.js";
 import type {
@@ -65,6 +66,11 @@ export class EnosRequester {
   /** Normalised gateway URL (no trailing slash); part of the token and coalescing keys. */
   readonly apiGateway: string;
   readonly accessKey: string;
+  /**
+   * Identifies gateway + access key + secret key (a hash: the secret never appears in it); process-wide
+   * caches of this client's answers are keyed by it, so two sets of credentials never share one.
+   */
+  protected readonly credentialKey: string;
   /** The injected clock (epoch ms). */
   protected readonly clock: () => number;
   // A private field: the secret never shows in JSON.stringify or util.inspect of the client.
@@ -93,6 +99,9 @@ export class EnosRequester {
     this.apiGateway = this.#origin + this.#basePath;
     this.accessKey = credentials.accessKey;
     this.#secretKey = credentials.secretKey;
+    this.credentialKey = createHash("sha256")
+      .update(`${this.apiGateway}\u0000${this.accessKey}\u0000${credentials.secretKey}`)
+      .digest("hex");
     this.#timeoutMs = positive(options.requestTimeoutMs, 30_000, "requestTimeoutMs");
     this.#maxResponseBytes = positive(options.maxResponseBytes, 4 * 1024 * 1024, "maxResponseBytes");
     this.#policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
@@ -147,6 +156,7 @@ export class EnosRequester {
           attempt--;
           continue;
         }
+        if (req.retryOrgBusy === false && isOrgBusy(err)) throw err;
         await this.#backoffOrThrow(err, mutating, attempt);
       }
     }

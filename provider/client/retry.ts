@@ -18,8 +18,8 @@
  * (1203, an expired token, is handled by the token logic, not here.)
  *
  * Delay: exponential (`baseDelayMs * 2^(attempt-1)`, capped at `maxDelayMs`) with equal jitter (half fixed, half
- * random), so retries never fire back-to-back; a `Retry-After` from the server replaces it, capped at
- * `maxRetryAfterMs`.
+ * random), so retries never fire back-to-back; a `Retry-After` from the server (capped at `maxRetryAfterMs`)
+ * lengthens it, never shortens it: delay = max(backoff, Retry-After).
  */
 import { EnosApiError, EnosTimeoutError, EnosTransportError } from "./errors.js";
 
@@ -98,18 +98,21 @@ function backoffMs(attempt: number, policy: RetryPolicy): number {
   return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** exponent);
 }
 
-/** Decide whether to retry a failed attempt and after how long. Pure: same input, same output. */
+/** Decide whether to retry a failed attempt and after how long. Pure: randomness comes from `random`. */
 export function retryDecision(input: RetryInput): RetryDecision {
   const { error, mutating, attempt, policy, random } = input;
   if (attempt >= policy.maxAttempts || !isRetryableFailure(error, mutating)) {
     return { retry: false };
   }
-  if (EnosApiError.isInstance(error) && error.retryAfterMs !== undefined) {
-    return { retry: true, delayMs: Math.max(0, Math.min(error.retryAfterMs, policy.maxRetryAfterMs)) };
-  }
   const ceiling = backoffMs(attempt, policy);
   const jitter = Math.min(Math.max(random(), 0), 1);
-  return { retry: true, delayMs: Math.round(ceiling / 2 + (ceiling / 2) * jitter) };
+  const backoff = Math.round(ceiling / 2 + (ceiling / 2) * jitter);
+  // A server's Retry-After can only lengthen the wait: "Retry-After: 0" must not make back-to-back retries.
+  const asked =
+    EnosApiError.isInstance(error) && error.retryAfterMs !== undefined
+      ? Math.max(0, Math.min(error.retryAfterMs, policy.maxRetryAfterMs))
+      : 0;
+  return { retry: true, delayMs: Math.max(backoff, asked) };
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Data shapes of the EnOS calls the provider uses, as the client returns them after zod validation.
- * Field names follow the vendor's API; see docs in ENOS-API.md (streaming v2.0, batch v2.1).
+ * Field names follow the vendor's API; see docs in docs/enos-api.md (streaming v2.0, batch v2.1).
  */
 
 /** One row of List Pipelines. */
@@ -36,6 +36,12 @@ export interface StartPipelineBody {
         readonly yarn?: { readonly workerCount: number; readonly master: number; readonly slave: number };
         readonly advanced?: readonly { readonly key: string; readonly value: string }[];
       };
+}
+
+/** How a start call treats EnOS 61121 (another start in progress in the org). */
+export interface StartOptions {
+  /** Retry 61121 in the client a few times (default true); false when the caller waits the org out itself. */
+  readonly retryOrgBusy?: boolean;
 }
 
 export interface OffsetLag {
@@ -80,7 +86,12 @@ export interface EnosApi {
     options?: { readonly notBefore?: number },
   ): Promise<PipelineSummary | undefined>;
   releasePipeline(orgId: string, pipelineId: string): Promise<void>;
-  startPipeline(orgId: string, pipelineId: string, body: StartPipelineBody): Promise<void>;
+  startPipeline(
+    orgId: string,
+    pipelineId: string,
+    body: StartPipelineBody,
+    options?: StartOptions,
+  ): Promise<void>;
   pausePipeline(orgId: string, pipelineId: string): Promise<void>;
   stopPipeline(orgId: string, pipelineId: string): Promise<void>;
   resetPipelineOffset(orgId: string, pipelineId: string): Promise<void>;

@@ -63,6 +63,15 @@ describe("getPipelineStatus coalescing", () => {
     expect(listings()).toBe(1);
   });
 
+  it("is never shared between two access keys: each set of credentials gets its own listing", async () => {
+    const { lb } = ctx;
+    const { listings } = serveListing(lb);
+    const first = clientFor(lb).client;
+    const second = clientFor(lb, {}, "another-access-key").client;
+    await Promise.all([first.getPipelineStatus("o1", "p1"), second.getPipelineStatus("o1", "p1")]);
+    expect(listings()).toBe(2);
+  });
+
   it("resolves undefined for a pipeline that is not released", async () => {
     const { lb } = ctx;
     serveListing(lb);

@@ -171,6 +171,34 @@ describe("admin API", () => {
     expect(await (await fetch(`${sim!.url}/__sim/health`)).json()).toEqual({ ok: true });
   });
 
+  it("holds transitions until proceed, even with a 0 ms delay, then finishes them at once", async () => {
+    const { caller, admin } = await start({ ...FAST, delays: { start: 0, pause: 0, stop: 0, release: 0 } });
+    expect((await admin.holdTransitions(P1)).held).toBe(true);
+    expect(codeOf(await caller.start(P1))).toBe(0);
+    const starting = await admin.pipeline(P1);
+    expect(starting.status).toBe("STARTING");
+    expect(starting.transition).toMatchObject({ action: "start", to: "RUNNING", completesAt: null });
+    // Held, the org's start lock stays taken: another start meets 61121.
+    expect(codeOf(await caller.start("demo-pipeline-2"))).toBe(61121);
+    const running = await admin.proceed(P1);
+    expect(running).toMatchObject({ status: "RUNNING", transition: null, held: false });
+    // No longer held: the next transition completes within the call again.
+    expect(codeOf(await caller.operate(P1, "pause"))).toBe(0);
+    expect((await admin.pipeline(P1)).status).toBe("PAUSED");
+  });
+
+  it("a hold placed during a transition stops its timer; proceed with nothing in progress only lets go", async () => {
+    const { caller, admin } = await start({
+      ...FAST,
+      delays: { start: 60_000, pause: 0, stop: 0, release: 0 },
+    });
+    expect(codeOf(await caller.start(P1))).toBe(0);
+    expect((await admin.holdTransitions(P1)).transition?.completesAt).toBeNull();
+    expect((await admin.proceed(P1)).status).toBe("RUNNING");
+    expect((await admin.proceed("demo-pipeline-2")).status).toBe("PUBLISHED");
+    await expect(admin.holdTransitions("nope")).rejects.toThrow(/404 no pipeline nope/);
+  });
+
   it("setPipelineStatus to UNRELEASED withdraws the release", async () => {
     const { caller, admin } = await start();
     await admin.setPipelineStatus(P1, "UNRELEASED");

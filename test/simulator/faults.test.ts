@@ -45,6 +45,22 @@ describe("fault rules", () => {
     expect(rule).toMatchObject({ kind: "serverError", remaining: 0, fired: 1 });
   });
 
+  it("skip lets the first matching requests through, then the rule fires", async () => {
+    const { caller, admin } = await start();
+    await admin.addFault({
+      kind: "serverError",
+      status: 500,
+      skip: 2,
+      count: 1,
+      match: { endpoint: "getFlow" },
+    });
+    expect((await caller.getFlow(3377)).status).toBe(200);
+    expect((await caller.getFlow(3377)).status).toBe(200);
+    expect((await caller.getFlow(3377)).status).toBe(500);
+    expect((await caller.getFlow(3377)).status).toBe(200);
+    expect((await admin.faults())[0]).toMatchObject({ fired: 1, remaining: 0, toSkip: 0 });
+  });
+
   it("serverError after: the call took effect but the answer is a 500; a raw body replaces the envelope", async () => {
     const { caller, admin } = await start();
     await admin.addFault({

@@ -371,7 +371,13 @@ describe("offset and lag", () => {
 
 describe("delays and transitional statuses", () => {
   it("shows STARTING/PAUSING/STOPPING/RELEASING while a transition runs and refuses calls meanwhile", async () => {
+    // Transitions are held until the test lets them finish: nothing races the simulator's timers.
     const caller = await start({ delays: { start: 150, pause: 150, stop: 150, release: 150 } });
+    await sim!.admin.holdTransitions(P1);
+    const finish = async (status: string): Promise<void> => {
+      expect((await sim!.admin.proceed(P1)).status).toBe(status);
+      await sim!.admin.holdTransitions(P1);
+    };
     const statusOf = async (id: string): Promise<string> =>
       (await caller.list({ ifReleased: "true" })).json.data.pipelines.find((p: any) => p.pipelineId === id)
         .status;
@@ -388,24 +394,24 @@ describe("delays and transitional statuses", () => {
     expect(codeOf(await caller.operate(P1, "release"))).toBe(61169);
     expect(codeOf(await caller.resetOffset(P1))).toBe(61168);
     expect(codeOf(await caller.offsetLag(P1))).toBe(99000);
-    await sim!.admin.waitForPipelineStatus(P1, "RUNNING");
+    await finish("RUNNING");
 
     expect(codeOf(await caller.operate(P1, "pause"))).toBe(0);
     expect(await statusOf(P1)).toBe("PAUSING");
     expect(codeOf(await caller.start(P1))).toBe(61165);
-    await sim!.admin.waitForPipelineStatus(P1, "PAUSED");
+    await finish("PAUSED");
 
     expect(codeOf(await caller.operate(P1, "stop"))).toBe(0);
     expect(await statusOf(P1)).toBe("STOPPING");
     expect(codeOf(await caller.operate(P1, "stop"))).toBe(61152);
-    await sim!.admin.waitForPipelineStatus(P1, "STOPPED");
+    await finish("STOPPED");
 
     await sim!.admin.saveDraft(P1);
     expect(codeOf(await caller.operate(P1, "release"))).toBe(0);
     expect(await statusOf(P1)).toBe("RELEASING");
     expect((await caller.details(P1, { ifReleased: "true" })).json.data.version).toBe("1");
     expect(codeOf(await caller.operate(P1, "release"))).toBe(61169);
-    await sim!.admin.waitForPipelineStatus(P1, "PUBLISHED");
+    await finish("PUBLISHED");
     expect((await caller.details(P1, { ifReleased: "true" })).json.data.version).toBe("2");
   });
 

@@ -6,6 +6,8 @@ export interface ProviderDeps {
   readonly client: () => EnosApi;
   readonly clock: () => number;
   readonly sleep: (ms: number) => Promise<void>;
+  /** Uniform in [0, 1) for backoff jitter; default Math.random. */
+  readonly random?: () => number;
   /** A line Pulumi shows under the resource. */
   readonly log: (line: string) => void;
 }

@@ -5,6 +5,7 @@ import {
   EnosTimeoutError,
   EnosTransportError,
 } from "../../client/errors.js";
+import { isOrgBusy } from "../../client/codes.js";
 import { EnosConfigError } from "../../config.js";
 import { WaitError } from "../../lifecycle/waiter.js";
 
@@ -60,6 +61,9 @@ export function nextStep(error: unknown, timeoutInput: string): string {
       case "unexpected-status":
         return "someone else is changing this pipeline; run `pulumi up` again once they are done";
     }
+  }
+  if (isOrgBusy(error)) {
+    return `other users' starts kept the organisation busy until the deadline; run \`pulumi up\` again later or raise ${timeoutInput}`;
   }
   if (EnosApiError.isInstance(error) && error.hint === undefined) {
     return "see the EnOS code and message above, then run `pulumi up` again";

@@ -1,19 +1,17 @@
 import type * as pulumi from "@pulumi/pulumi";
+import { isFlowNotFound } from "../../client/codes.js";
 import { EnosApiError } from "../../client/errors.js";
 import type { Flow } from "../../client/types.js";
 import { defaultSetting, rememberStackConfig } from "../../config.js";
 import type { ProviderDeps } from "../common/deps.js";
-import { describeCause, mayHaveTakenEffect } from "../common/errors.js";
+import { describeCause, mayHaveTakenEffect, nextStep, ResourceInitFailedError } from "../common/errors.js";
+import { reconcile, ReconcileError } from "../common/reconcile.js";
 import { containsUnknown, withoutUndefined } from "../common/validation.js";
 import { checkFlowInputs, type FlowSpec } from "./spec.js";
-
-/** Version of the output layout; bump when outputs change shape so new code can read old state. */
-export const FLOW_SCHEMA_VERSION = 1;
+import { FLOW_SCHEMA_VERSION, flowSpecOf, storedFlow } from "./stored.js";
 
 type Props = Record<string, unknown>;
 
-/** EnOS answers for a flow that does not exist (batch "invalid parameter", gateway "not found"). */
-const FLOW_NOT_FOUND = [62102, 99404];
 const READ_BACK_ATTEMPTS = 3;
 const READ_BACK_PAUSE_MS = 200;
 /** Enable/disable calls whose answer may be lost before the update gives up. */
@@ -34,25 +32,30 @@ export class FlowProvider implements pulumi.dynamic.ResourceProvider {
     );
   }
 
-  diff(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
+  diff(id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
     const label = `flow ${String(news.flowId)}`;
-    const replaces = (["flowId", "orgId"] as const).filter((key) => olds[key] !== news[key]);
+    const previous = storedFlow(id, olds);
+    const replaces = (["flowId", "orgId"] as const).filter((key) => previous[key] !== news[key]);
     if (replaces.length > 0) {
       this.deps.log(
         `${label}: ${replaces.join(" and ")} changed: will adopt the new flow and let go of the old one`,
       );
-      return Promise.resolve({ changes: true, replaces, deleteBeforeReplace: olds.flowId === news.flowId });
+      return Promise.resolve({
+        changes: true,
+        replaces,
+        deleteBeforeReplace: previous.flowId === news.flowId,
+      });
     }
     if (containsUnknown(news)) return Promise.resolve({ changes: true });
-    const spec = news as unknown as FlowSpec;
+    const spec = flowSpecOf(storedFlow(id, news));
     const inputsChanged = (["userId", "enabled", "onDelete"] as const).filter(
-      (key) => olds[key] !== news[key],
+      (key) => previous[key] !== spec[key],
     );
-    const drift = olds.active !== spec.enabled;
+    const drift = previous.active !== spec.enabled;
     if (drift) {
-      const name = typeof olds.flowName === "string" ? ` (${olds.flowName})` : "";
+      const name = previous.flowName === undefined ? "" : ` (${previous.flowName})`;
       this.deps.log(
-        `${label}${name} is ${olds.active ? "enabled" : "disabled"}, desired ${spec.enabled ? "enabled" : "disabled"}: will ${spec.enabled ? "enable" : "disable"}`,
+        `${label}${name} is ${previous.active ? "enabled" : "disabled"}, desired ${spec.enabled ? "enabled" : "disabled"}: will ${spec.enabled ? "enable" : "disable"}`,
       );
     } else if (inputsChanged.length > 0) {
       this.deps.log(`${label}: ${inputsChanged.join(", ")} changed: no EnOS action needed`);
@@ -61,52 +64,65 @@ export class FlowProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   async create(inputs: Props): Promise<pulumi.dynamic.CreateResult> {
-    const spec = inputs as unknown as FlowSpec;
+    const spec = flowSpecOf(storedFlow(String(inputs.flowId), inputs));
     const flow = await this.adoptable(spec);
-    const final = await this.apply(spec, flow);
-    return { id: String(spec.flowId), outs: this.outputs(spec, final, flow.active === 1) };
+    const adoptedActive = flow.active === 1;
+    const final = await this.applyOrKeep(spec, flow, adoptedActive, "create", inputs);
+    return { id: String(spec.flowId), outs: this.outputs(spec, final, adoptedActive) };
   }
 
   async read(id: string, props: Props): Promise<pulumi.dynamic.ReadResult> {
-    const spec = props as unknown as FlowSpec;
+    const stored = storedFlow(id, props);
     let flow: Flow;
     try {
-      flow = await this.deps.client().getFlow(spec.orgId, spec.userId, spec.flowId);
+      flow = await this.deps.client().getFlow(stored.orgId, stored.userId, stored.flowId);
     } catch (error) {
-      if (EnosApiError.isInstance(error) && FLOW_NOT_FOUND.includes(error.code)) {
-        this.deps.log(`flow ${id}: no longer exists in org ${spec.orgId}; removing it from state`);
+      if (isFlowNotFound(error)) {
+        this.deps.log(`flow ${id}: no longer exists in org ${stored.orgId}; removing it from state`);
         return {};
       }
-      throw new Error(`EnosFlowSchedule ${id}: refresh failed: ${describeCause(error)}`, { cause: error });
+      throw new Error(
+        `EnosFlowSchedule ${id} (org ${stored.orgId}, user ${stored.userId}): refresh failed reading the flow: ${explainFlowError(error, stored)} Next: ${nextStep(error, "")}`,
+        { cause: error },
+      );
     }
-    return { id, props: { ...props, ...this.observed(flow) } };
+    return { id, props: { ...props, ...stored, ...this.observed(flow) } };
   }
 
-  async update(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
-    const spec = news as unknown as FlowSpec;
+  async update(id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
+    const previous = storedFlow(id, olds);
+    const spec = flowSpecOf(storedFlow(id, news));
     const flow = await this.adoptable(spec);
-    const final = await this.apply(spec, flow);
-    const adopted = typeof olds.adoptedActive === "boolean" ? olds.adoptedActive : flow.active === 1;
-    return { outs: this.outputs(spec, final, adopted) };
+    // What was there before Pulumi, carried from state: never re-learnt from a state this provider set.
+    const adoptedActive = previous.adoptedActive ?? flow.active === 1;
+    const final = await this.applyOrKeep(spec, flow, adoptedActive, "update", news);
+    return { outs: this.outputs(spec, final, adoptedActive) };
   }
 
   async delete(id: string, props: Props): Promise<void> {
-    const spec = props as unknown as FlowSpec;
+    const stored = storedFlow(id, props);
+    const spec = flowSpecOf(stored);
     if (spec.onDelete === "KEEP") {
       this.deps.log(`flow ${id}: onDelete KEEP: leaving the schedule as it is and forgetting it`);
       return;
     }
-    const wantActive = spec.onDelete === "RESTORE" ? props.adoptedActive === true : false;
+    const wantActive = spec.onDelete === "RESTORE" ? stored.adoptedActive === true : false;
+    const operation = `onDelete ${spec.onDelete}`;
     let flow: Flow;
     try {
       flow = await this.deps.client().getFlow(spec.orgId, spec.userId, spec.flowId);
     } catch (error) {
-      if (EnosApiError.isInstance(error) && FLOW_NOT_FOUND.includes(error.code)) return;
-      throw new Error(`EnosFlowSchedule ${id}: onDelete ${spec.onDelete} failed: ${describeCause(error)}`, {
-        cause: error,
-      });
+      if (isFlowNotFound(error)) return;
+      throw new Error(
+        `EnosFlowSchedule ${id} (org ${spec.orgId}, user ${spec.userId}): ${operation} failed reading the flow: ${explainFlowError(error, spec)} Next: ${nextStep(error, "")}`,
+        { cause: error },
+      );
     }
-    await this.apply({ ...spec, enabled: wantActive }, flow, `onDelete ${spec.onDelete}`);
+    try {
+      await this.apply({ ...spec, enabled: wantActive }, flow, operation);
+    } catch (error) {
+      throw ReconcileError.isInstance(error) ? (error.cause as Error) : error;
+    }
   }
 
   /** Read the flow and refuse, before any change, what the calls would refuse later. */
@@ -131,56 +147,115 @@ export class FlowProvider implements pulumi.dynamic.ResourceProvider {
     return flow;
   }
 
-  /** Enable or disable when the live state differs, then read it back to prove the change took. */
-  private async apply(spec: FlowSpec, flow: Flow, operation = "update"): Promise<Flow> {
+  /**
+   * Apply, and when it fails after a call that may have taken effect, fail with an init-failed error that
+   * keeps the resource in state (id, adoptedActive, the last state seen): nothing about the flow is lost, and
+   * the next `up` reads the live state and finishes the job.
+   */
+  private async applyOrKeep(
+    spec: FlowSpec,
+    flow: Flow,
+    adoptedActive: boolean,
+    operation: "create" | "update",
+    inputs: Props,
+  ): Promise<Flow> {
+    try {
+      return await this.apply(spec, flow, operation);
+    } catch (error) {
+      if (!ReconcileError.isInstance(error)) throw error;
+      const cause = error.cause;
+      const lastSeen = (error.lastSeen as Flow | undefined) ?? flow;
+      if (!error.called) throw cause instanceof Error ? cause : new Error(String(cause));
+      const message =
+        `${describeCause(cause)}. ${operation} stopped during ${error.during}, after a call that may have taken effect; ` +
+        `last seen ${lastSeen.active === 1 ? "enabled" : "disabled"}. Next: the resource stays in state; run \`pulumi up\` again: it reads the flow and finishes the change`;
+      const properties = withoutUndefined({
+        ...this.outputs(spec, lastSeen, adoptedActive),
+        __provider: inputs.__provider,
+      });
+      throw new ResourceInitFailedError(message, String(spec.flowId), properties, [message], error);
+    }
+  }
+
+  /**
+   * Enable or disable when the live state differs, through the shared read → plan → call loop (a call whose
+   * answer was lost is re-read, never failed or repeated blindly), then read it back to prove the change.
+   * Fails with a ReconcileError carrying the last flow seen.
+   */
+  private async apply(spec: FlowSpec, flow: Flow, operation: string): Promise<Flow> {
     const want: 0 | 1 = spec.enabled ? 1 : 0;
-    if (flow.active === want) return flow;
     const verb = spec.enabled ? "enable" : "disable";
     const label = `EnosFlowSchedule ${spec.flowId} "${flow.flowName}" (org ${spec.orgId})`;
-    if (flow.locked || flow.isUserLocked) {
-      const who = flow.locked ? "the flow is locked" : `user ${spec.userId} is locked`;
-      throw new Error(
-        `${label}: cannot ${verb} (${operation}): ${who}. Unlock it in the EnOS console (Batch Processing), then run \`pulumi up\` again; nothing was changed.`,
-      );
-    }
     const client = this.deps.client();
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        if (spec.enabled) await client.enableFlow(spec.orgId, spec.userId, spec.flowId);
-        else await client.disableFlow(spec.orgId, spec.userId, spec.flowId);
-        break;
-      } catch (error) {
-        if (!mayHaveTakenEffect(error) || attempt >= TOGGLE_ATTEMPTS) {
-          throw new Error(`${label}: ${verb} failed (${operation}): ${explainFlowError(error, spec)}`, {
-            cause: error,
-          });
-        }
-        // The answer was lost, not refused: read the flow. Enable/disable of a flow already in that state is a
-        // no-op in EnOS, so sending it again after an unchanged read cannot do harm.
-        this.deps.log(
-          `${label}: ${verb} may or may not have reached EnOS (${describeCause(error)}); re-reading the flow`,
-        );
-        let seen: Flow;
-        try {
-          seen = await client.getFlow(spec.orgId, spec.userId, spec.flowId);
-        } catch (readError) {
+    const getFlow = () => client.getFlow(spec.orgId, spec.userId, spec.flowId);
+    /** The first read is the flow already in hand; after an accepted call, the read-back. */
+    let cached: Flow | undefined = flow;
+    let accepted = false;
+    return reconcile<Flow>({
+      label,
+      maxSteps: 2,
+      maxLostAnswers: TOGGLE_ATTEMPTS - 1,
+      log: this.deps.log,
+      read: async (track) => {
+        const seen = cached;
+        cached = undefined;
+        if (seen) return seen;
+        track(accepted ? `read-back after ${verb}` : `re-read after ${verb}`);
+        return accepted ? this.readBack(getFlow, want) : getFlow();
+      },
+      plan: (seen) => {
+        if (seen.active === want) return undefined;
+        if (accepted) {
           throw new Error(
-            `${label}: ${verb} failed (${operation}): ${describeCause(error)}; reading the flow back also failed: ${explainFlowError(readError, spec)}`,
-            { cause: readError },
+            `EnOS accepted ${verb} but the flow still reads active=${seen.active}. Check it in the EnOS console, then run \`pulumi refresh\` and \`pulumi up\``,
           );
         }
-        if (seen.active === want) return seen;
-      }
+        if (seen.locked || seen.isUserLocked) {
+          const who = seen.locked ? "the flow is locked" : `user ${spec.userId} is locked`;
+          throw new Error(
+            `cannot ${verb} (${operation}): ${who}. Unlock it in the EnOS console (Batch Processing), then run \`pulumi up\` again; nothing was changed`,
+          );
+        }
+        return {
+          name: verb,
+          run: async () => {
+            try {
+              if (spec.enabled) await client.enableFlow(spec.orgId, spec.userId, spec.flowId);
+              else await client.disableFlow(spec.orgId, spec.userId, spec.flowId);
+            } catch (error) {
+              if (mayHaveTakenEffect(error)) throw error;
+              throw new Error(`${verb} failed (${operation}): ${explainFlowError(error, spec)}`, {
+                cause: error,
+              });
+            }
+          },
+          done: () => {
+            accepted = true;
+          },
+        };
+      },
+    }).catch((error: unknown) => {
+      if (!ReconcileError.isInstance(error)) throw error;
+      // Name the flow in the cause, once.
+      const cause = error.cause;
+      const text = cause instanceof Error ? cause.message : String(cause);
+      throw new ReconcileError(
+        error.during,
+        error.lastSeen,
+        new Error(`${label}: ${text}`, { cause }),
+        error.called,
+      );
+    });
+  }
+
+  /** EnOS may show a toggle a moment late: read until it shows, a few times. */
+  private async readBack(getFlow: () => Promise<Flow>, want: 0 | 1): Promise<Flow> {
+    let seen = await getFlow();
+    for (let attempt = 1; attempt < READ_BACK_ATTEMPTS && seen.active !== want; attempt += 1) {
+      await this.deps.sleep(READ_BACK_PAUSE_MS);
+      seen = await getFlow();
     }
-    let seen = flow;
-    for (let attempt = 0; attempt < READ_BACK_ATTEMPTS; attempt += 1) {
-      if (attempt > 0) await this.deps.sleep(READ_BACK_PAUSE_MS);
-      seen = await client.getFlow(spec.orgId, spec.userId, spec.flowId);
-      if (seen.active === want) return seen;
-    }
-    throw new Error(
-      `${label}: EnOS accepted ${verb} but the flow still reads active=${seen.active}. Check it in the EnOS console, then run \`pulumi refresh\` and \`pulumi up\`.`,
-    );
+    return seen;
   }
 
   private observed(flow: Flow): Props {
@@ -202,7 +277,7 @@ export class FlowProvider implements pulumi.dynamic.ResourceProvider {
 /** EnOS batch errors in words that say what to change. */
 function explainFlowError(error: unknown, spec: FlowSpec): string {
   if (EnosApiError.isInstance(error)) {
-    if (FLOW_NOT_FOUND.includes(error.code)) {
+    if (isFlowNotFound(error)) {
       return `no flow ${spec.flowId} in org ${spec.orgId} (${describeCause(error)}). Check flowId and orgId; this resource adopts an existing flow and never creates one.`;
     }
     if (error.code === 62101) {

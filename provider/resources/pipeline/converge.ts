@@ -1,7 +1,10 @@
+import { isOrgBusy, isPipelineNotFound, isStatusConflict } from "../../client/codes.js";
 import { EnosApiError } from "../../client/errors.js";
 import type { PipelineSummary } from "../../client/types.js";
 import type { ProviderDeps } from "../common/deps.js";
 import { mayHaveTakenEffect } from "../common/errors.js";
+import { reconcile, ReconcileError } from "../common/reconcile.js";
+import { OrgBusyWait } from "./org-busy.js";
 import { withLock } from "../../lifecycle/lock.js";
 import { ACTION_TARGET, planTransition, type PipelineAction } from "../../lifecycle/planner.js";
 import { STABLE_STATUSES, statusKind, UNRELEASED, type StableStatus } from "../../lifecycle/status.js";
@@ -22,28 +25,32 @@ export interface Observation {
   readonly draftVersion: string | undefined;
 }
 
-/** Work requested beyond reaching the desired state; each flag clears once done. */
+/** Work requested beyond reaching the desired state. */
 export interface Intent {
-  release: boolean;
-  resetOffset: boolean;
-  restart: boolean;
+  readonly release: boolean;
+  readonly resetOffset: boolean;
+  readonly restart: boolean;
 }
 
-/** Codes that mean "the status moved under us": re-read and re-plan instead of failing. */
-const CONFLICT_CODES = [61152, 61165, 61168, 61169];
-const ORG_BUSY = 61121;
-const NOT_FOUND = 61108;
+/** What a successful converge saw last, and the requested work still owed (none, unless it could not apply). */
+export interface ConvergeResult {
+  readonly observation: Observation;
+  readonly owed: Intent;
+}
+
 const MAX_STEPS = 16;
+/** Status conflicts (someone else changed the pipeline under a call) re-planned per run. */
 const MAX_CONFLICTS = 3;
 /** Calls whose answer was lost (reset, timeout, broken body, 5xx) that are re-read and re-planned, per run. */
 const MAX_UNKNOWN_OUTCOMES = 3;
 
-/** Thrown when converging stops; carries what was last observed so state can keep it. */
+/** Thrown when converging stops; carries what was last observed and the work still owed, so state can keep it. */
 export class ConvergeError extends Error {
   constructor(
     readonly action: string,
     readonly observation: Observation | undefined,
     override readonly cause: unknown,
+    readonly owed: Intent,
   ) {
     super(cause instanceof Error ? cause.message : String(cause));
     this.name = "ConvergeError";
@@ -70,6 +77,23 @@ export async function observePipeline(
       draftVersion: undefined,
     };
   }
+  // Missing from one listing is not gone yet: a page-based listing skips a row when another pipeline is
+  // deleted between two page reads. Ask the pipeline itself (Get Pipeline Details; 61108 when never released
+  // or gone) and, if it is released after all, list again.
+  if (await isReleased(deps, spec)) {
+    const again = await client.getPipelineStatus(spec.orgId, spec.pipelineId, { notBefore: deps.clock() });
+    if (again) {
+      return {
+        status: again.status,
+        pipelineName: again.pipelineName,
+        releasedVersion: again.version,
+        draftVersion: undefined,
+      };
+    }
+    throw new Error(
+      `pipeline ${spec.pipelineId} is released (Get Pipeline Details) but missing from two listings of org ${spec.orgId}; run the command again`,
+    );
+  }
   try {
     const draft = await client.getPipeline(spec.orgId, spec.pipelineId);
     return {
@@ -79,102 +103,128 @@ export async function observePipeline(
       draftVersion: draft.version,
     };
   } catch (error) {
-    if (EnosApiError.isInstance(error) && error.code === NOT_FOUND) return undefined;
+    if (isPipelineNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Whether Get Pipeline Details finds a released version (61108: never released, or no such pipeline). */
+async function isReleased(
+  deps: PipelineDeps,
+  spec: Pick<PipelineSpec, "orgId" | "pipelineId">,
+): Promise<boolean> {
+  try {
+    await deps.client().getPipeline(spec.orgId, spec.pipelineId, { ifReleased: true });
+    return true;
+  } catch (error) {
+    if (isPipelineNotFound(error)) return false;
     throw error;
   }
 }
 
 /**
  * Drive the pipeline to `spec.desiredState`, performing the requested release/reset/restart on the way.
- * Observe → plan → do the first action → wait → observe again: every step re-plans from the live status,
- * so a change made by someone else in between is met, not fought.
+ * Observe → plan → do the first action → wait → observe again (see reconcile): every step re-plans from the
+ * live status, so a change made by someone else in between is met, not fought. Resolves the last observation
+ * and the work still owed; fails with a ConvergeError carrying both.
  */
 export async function converge(
   deps: PipelineDeps,
   spec: PipelineSpec,
   intent: Intent,
   deadline: number,
-): Promise<Observation> {
+): Promise<ConvergeResult> {
   const label = spec.pipelineId;
-  let notBefore = deps.clock();
+  let owed: Intent = { ...intent };
   let conflicts = 0;
-  let unknowns = 0;
-  let observation: Observation | undefined;
-  let current = "observe";
+  const orgBusy = new OrgBusyWait(deps, spec, deadline);
   try {
-    for (let step = 0; step < MAX_STEPS; step += 1) {
-      current = "observe";
-      observation = await observePipeline(deps, spec, notBefore);
-      if (!observation) throw new WaitError("vanished", undefined, [spec.desiredState], 0, 0);
-      const kind = statusKind(observation.status);
-      if (kind === "error")
-        throw new WaitError("error-status", observation.status, [spec.desiredState], 0, 0);
-      if (kind === "transitional") {
-        current = `wait for ${observation.status} to settle`;
-        await waitUntil(deps, spec, STABLE_STATUSES, undefined, deadline, undefined);
-        notBefore = deps.clock();
-        continue;
-      }
-      const plan = planTransition({
-        observed: observation.status as StableStatus,
-        desired: spec.desiredState,
-        ...intent,
-        restartStrategy: spec.restartStrategy,
-      });
-      for (const note of plan.notes) deps.log(`${label}: ${note}`);
-      if (plan.notes.length > 0) intent.resetOffset = false;
-      const action = plan.actions[0];
-      if (action === undefined) return observation;
-      deps.beforeActions?.(plan.actions);
-
-      current = action;
-      try {
-        await perform(deps, spec, action, observation.status, deadline);
-      } catch (error) {
+    const observation = await reconcile<Observation>({
+      label,
+      maxSteps: MAX_STEPS,
+      maxLostAnswers: MAX_UNKNOWN_OUTCOMES,
+      log: deps.log,
+      read: (track) => observeSettled(deps, spec, deadline, track),
+      plan: (seen) => {
+        const plan = planTransition({
+          observed: seen.status as StableStatus,
+          desired: spec.desiredState,
+          ...owed,
+          restartStrategy: spec.restartStrategy,
+        });
+        for (const note of plan.notes) deps.log(`${label}: ${note}`);
+        // A note says requested work cannot apply from this status (nothing to reset): it is dropped, not owed.
+        if (plan.notes.length > 0) owed = { ...owed, resetOffset: false };
+        const action = plan.actions[0];
+        if (action === undefined) return undefined;
+        deps.beforeActions?.(plan.actions);
+        return {
+          name: action,
+          run: () => perform(deps, spec, action, seen.status, deadline),
+          // A status that moved on after a lost answer means the call was applied.
+          tookEffect: (after) => after.status !== seen.status,
+          done: () => {
+            owed = settleOwed(owed, action);
+          },
+        };
+      },
+      recover: async (error, step) => {
         const conflict =
-          (EnosApiError.isInstance(error) && CONFLICT_CODES.includes(error.code)) ||
-          (WaitError.isInstance(error) && error.reason === "unexpected-status");
+          isStatusConflict(error) || (WaitError.isInstance(error) && error.reason === "unexpected-status");
         if (conflict && conflicts < MAX_CONFLICTS) {
           conflicts += 1;
           deps.log(
-            `${label}: ${action} met a status change (${shortCause(error)}); re-reading and re-planning`,
+            `${label}: ${step.name} met a status change (${shortCause(error)}); re-reading and re-planning`,
           );
-          notBefore = deps.clock();
-          continue;
+          return true;
         }
-        if (EnosApiError.isInstance(error) && error.code === ORG_BUSY && deps.clock() < deadline) {
-          // Another client is starting a job in this org; nothing happened to ours. Wait and re-plan.
-          await deps.sleep(Math.min(1_000 + Math.random() * 1_000, Math.max(0, deadline - deps.clock())));
-          notBefore = deps.clock();
-          continue;
-        }
-        if (!mayHaveTakenEffect(error) || unknowns >= MAX_UNKNOWN_OUTCOMES) throw error;
-        // The call may have been applied and its answer lost: never repeat it blindly. A status that moved on
-        // means it was applied (its bookkeeping below runs); an unchanged one means re-plan, which may repeat it.
-        unknowns += 1;
-        current = `re-read after ${action}`;
-        deps.log(
-          `${label}: ${action} may or may not have reached EnOS (${shortCause(error)}); re-reading the status`,
-        );
-        const seen = await observePipeline(deps, spec, deps.clock());
-        if (!seen) throw new WaitError("vanished", undefined, [spec.desiredState], 0, 0);
-        notBefore = deps.clock();
-        if (seen.status === observation.status) continue;
-        deps.log(`${label}: ${action} took effect (now ${seen.status})`);
-      }
-      if (action === "release") intent.release = false;
-      if (action === "resetOffset") intent.resetOffset = false;
-      if (action === "pause" || action === "stop" || action === "start") intent.restart = false;
-      notBefore = deps.clock();
-    }
-    throw new Error(
-      `did not settle after ${MAX_STEPS} steps (last status ${observation?.status ?? "unknown"})`,
-    );
+        // Another client is starting a job in this org; nothing happened to ours. Wait and re-plan.
+        if (isOrgBusy(error)) return orgBusy.wait();
+        return false;
+      },
+    });
+    return { observation, owed };
   } catch (error) {
+    if (!ReconcileError.isInstance(error)) throw error;
+    const observation = error.lastSeen as Observation | undefined;
     // A failed wait saw a later status than the last observation: that is what state should record.
-    const seen = WaitError.isInstance(error) ? error.lastStatus : undefined;
+    const seen = WaitError.isInstance(error.cause) ? error.cause.lastStatus : undefined;
     const latest = observation && seen !== undefined ? { ...observation, status: seen } : observation;
-    throw new ConvergeError(current, latest, error);
+    throw new ConvergeError(error.during, latest, error.cause, owed);
+  }
+}
+
+/** The intent once `action` has been done. */
+function settleOwed(owed: Intent, action: PipelineAction): Intent {
+  switch (action) {
+    case "release":
+      return { ...owed, release: false };
+    case "resetOffset":
+      return { ...owed, resetOffset: false };
+    default:
+      return { ...owed, restart: false };
+  }
+}
+
+/**
+ * The live status once no transition is in progress. A pipeline gone or in an error status fails: converge
+ * never acts on either.
+ */
+async function observeSettled(
+  deps: PipelineDeps,
+  spec: PipelineSpec,
+  deadline: number,
+  track: (activity: string) => void,
+): Promise<Observation> {
+  for (;;) {
+    track("observe");
+    const observation = await observePipeline(deps, spec, deps.clock());
+    if (!observation) throw new WaitError("vanished", undefined, [spec.desiredState], 0, 0);
+    const kind = statusKind(observation.status);
+    if (kind === "stable") return observation;
+    if (kind === "error") throw new WaitError("error-status", observation.status, [spec.desiredState], 0, 0);
+    track(`wait for ${observation.status} to settle`);
+    await waitUntil(deps, spec, STABLE_STATUSES, undefined, deadline, undefined);
   }
 }
 
@@ -211,7 +261,9 @@ export async function perform(
     case "start":
       await withLock(`start\u0000${orgId}`, async () => {
         try {
-          await callAndWait(() => client.startPipeline(orgId, pipelineId, startBody(spec)));
+          await callAndWait(() =>
+            client.startPipeline(orgId, pipelineId, startBody(spec), { retryOrgBusy: false }),
+          );
         } catch (error) {
           // A start whose answer was lost may be running at EnOS, holding the org's start lock there: keep ours
           // until it settles, so the next start from this process does not meet 61121. The caller re-reads.

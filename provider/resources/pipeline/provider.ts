@@ -5,7 +5,8 @@ import { parseDuration } from "../../lifecycle/duration.js";
 import { describeActions, planTransition } from "../../lifecycle/planner.js";
 import { satisfiesDesired, statusKind, type StableStatus } from "../../lifecycle/status.js";
 import { WaitError } from "../../lifecycle/waiter.js";
-import { describeCause, mayHaveTakenEffect, nextStep, ResourceInitFailedError } from "../common/errors.js";
+import { describeCause, nextStep, ResourceInitFailedError } from "../common/errors.js";
+import { reconcile, ReconcileError } from "../common/reconcile.js";
 import { containsUnknown, withoutUndefined } from "../common/validation.js";
 import {
   converge,
@@ -29,16 +30,16 @@ import {
   startOptionsKey,
   type PipelineSpec,
 } from "./spec.js";
+import { PIPELINE_SCHEMA_VERSION, pipelineSpecOf, storedPipeline, type StoredPipeline } from "./stored.js";
 
-/** Version of the output layout; bump when outputs change shape so new code can read old state. */
-export const PIPELINE_SCHEMA_VERSION = 1;
+export { PIPELINE_SCHEMA_VERSION };
 
 type Props = Record<string, unknown>;
 type Operation = "create" | "update" | "delete";
 
 const REPLACE_KEYS = ["pipelineId", "orgId"] as const;
 /** Stop/pause calls of one delete whose answer may be lost before the delete gives up. */
-const MAX_DELETE_ATTEMPTS = 3;
+const MAX_DELETE_LOST_ANSWERS = 2;
 
 /** The EnosPipelineDeployment implementation the dynamic-provider host calls (through the thin provider). */
 export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
@@ -53,8 +54,9 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
     return Promise.resolve(checkPipelineInputs(news, { orgId: defaultSetting("orgId") }));
   }
 
-  diff(_id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
+  diff(id: string, rawOlds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
     const label = describeTarget(news);
+    const olds: Props = storedPipeline(id, rawOlds);
     const replaces = REPLACE_KEYS.filter((key) => olds[key] !== news[key]);
     if (replaces.length > 0) {
       this.deps.log(
@@ -75,9 +77,9 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
       );
       return Promise.resolve({ changes: true });
     }
-    const spec = news as unknown as PipelineSpec;
+    const spec = pipelineSpecOf(storedPipeline(id, news));
     const status = typeof olds.status === "string" ? olds.status : "unknown";
-    const summary = describePlan(spec, status, intentOf(olds, spec));
+    const summary = describePlan(spec, status, intentOf(rawOlds, spec));
     const changes = changedInputs.length > 0 || summary.actions > 0;
     if (changes) {
       const inputs = changedInputs.length > 0 ? ` (changed: ${changedInputs.join(", ")})` : "";
@@ -87,7 +89,7 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   async create(inputs: Props): Promise<pulumi.dynamic.CreateResult> {
-    const spec = inputs as unknown as PipelineSpec;
+    const spec = pipelineSpecOf(storedPipeline(String(inputs.pipelineId), inputs));
     const deadline = this.deadline(spec, "create");
     // Adopt, never create: the pipeline must exist. Reading the design also gives the draft version.
     let draft;
@@ -112,11 +114,17 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   async read(id: string, props: Props): Promise<pulumi.dynamic.ReadResult> {
-    const target = {
-      orgId: String(props.orgId),
-      pipelineId: typeof props.pipelineId === "string" ? props.pipelineId : id,
-    };
-    const observed = await observePipeline(this.deps, target, undefined);
+    const stored = storedPipeline(id, props);
+    const target = { orgId: stored.orgId, pipelineId: stored.pipelineId };
+    let observed: Observation | undefined;
+    try {
+      observed = await observePipeline(this.deps, target, undefined);
+    } catch (error) {
+      throw new Error(
+        `EnosPipelineDeployment ${target.pipelineId} (org ${target.orgId}): refresh failed reading the status: ${describeCause(error)}. Next: ${nextStep(error, "timeouts.update")}`,
+        { cause: error },
+      );
+    }
     if (!observed) {
       this.deps.log(`${target.pipelineId}: no longer exists in org ${target.orgId}; removing it from state`);
       return {};
@@ -125,21 +133,23 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
       id,
       props: withoutUndefined({
         ...props,
+        ...stored,
         status: observed.status,
         pipelineName: observed.pipelineName,
-        releasedVersion: observed.releasedVersion ?? props.releasedVersion,
-        draftVersion: observed.draftVersion ?? props.draftVersion,
+        releasedVersion: observed.releasedVersion ?? stored.releasedVersion,
+        draftVersion: observed.draftVersion ?? stored.draftVersion,
         schemaVersion: PIPELINE_SCHEMA_VERSION,
       }),
     };
   }
 
-  async update(id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
-    const spec = news as unknown as PipelineSpec;
-    const intent = intentOf(olds, spec);
+  async update(id: string, rawOlds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
+    const olds = storedPipeline(id, rawOlds);
+    const spec = pipelineSpecOf(storedPipeline(id, news));
+    const intent = intentOf(rawOlds, spec);
     const deadline = this.deadline(spec, "update");
     const { observed, health } = await this.run(spec, "update", intent, deadline, news, olds);
-    let draftVersion = typeof olds.draftVersion === "string" ? olds.draftVersion : undefined;
+    let draftVersion = olds.draftVersion;
     try {
       draftVersion = (await this.deps.client().getPipeline(spec.orgId, id)).version ?? draftVersion;
     } catch {
@@ -148,8 +158,8 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
     return { outs: this.outputs(spec, observed, draftVersion, health) };
   }
 
-  async delete(_id: string, props: Props): Promise<void> {
-    const spec = props as unknown as PipelineSpec;
+  async delete(id: string, props: Props): Promise<void> {
+    const spec = pipelineSpecOf(storedPipeline(id, props));
     const policy = spec.onDelete;
     const label = spec.pipelineId;
     if (policy === "KEEP") {
@@ -158,31 +168,23 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
     }
     const deadline = this.deadline(spec, "delete");
     try {
-      for (let attempt = 1; ; attempt += 1) {
-        const observed = await settle(this.deps, spec, deadline);
-        if (!observed) return; // Already gone: nothing left to stop.
-        const status = observed.status;
-        const action =
-          policy === "STOP" && (status === "RUNNING" || status === "PAUSED")
-            ? "stop"
-            : policy === "PAUSE" && status === "RUNNING"
-              ? "pause"
-              : undefined;
-        if (action === undefined) return;
-        try {
-          await perform(this.deps, spec, action, status, deadline);
-          return;
-        } catch (error) {
-          // The answer was lost, not refused: settle again and see whether the stop/pause took effect.
-          if (!mayHaveTakenEffect(error) || attempt >= MAX_DELETE_ATTEMPTS) throw error;
-          this.deps.log(
-            `${label}: ${action} may or may not have reached EnOS (${describeCause(error)}); re-reading the status`,
-          );
-        }
-      }
+      await reconcile<Observation | undefined>({
+        label,
+        maxSteps: 4,
+        maxLostAnswers: MAX_DELETE_LOST_ANSWERS,
+        log: this.deps.log,
+        read: () => settle(this.deps, spec, deadline),
+        plan: (observed) => {
+          // Already gone, or already where the policy leaves it: nothing to do.
+          const action = observed && onDeleteAction(policy, observed.status);
+          if (!observed || !action) return undefined;
+          return { name: action, run: () => perform(this.deps, spec, action, observed.status, deadline) };
+        },
+      });
     } catch (error) {
+      const cause = ReconcileError.isInstance(error) ? error.cause : error;
       throw new Error(
-        `EnosPipelineDeployment ${label}: onDelete ${policy} failed: ${describeCause(error)}. Next: ${nextStep(error, "timeouts.delete")}`,
+        `EnosPipelineDeployment ${label}: onDelete ${policy} failed: ${describeCause(cause)}. Next: ${nextStep(cause, "timeouts.delete")}`,
         { cause: error },
       );
     }
@@ -198,19 +200,19 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
     intent: Intent,
     deadline: number,
     inputs: Props,
-    olds: Props | undefined,
+    olds: StoredPipeline | undefined,
   ): Promise<{ observed: Observation; health: Health | undefined }> {
     const guard = guardRollout(this.deps, spec);
     const previous = olds?.health as Health | undefined;
     try {
-      const observed = await converge(guard.deps, spec, intent, deadline);
+      const { observation: observed } = await converge(guard.deps, spec, intent, deadline);
       const health = await gateAfterStart(this.deps, spec, observed, guard.startSent(), previous, deadline);
       return { observed, health };
     } catch (error) {
       if (error instanceof HealthGateFailure) {
         const message = `EnosPipelineDeployment ${spec.pipelineId} (org ${spec.orgId}): ${operation}: ${error.message}`;
         const properties = withoutUndefined({
-          ...this.outputs(spec, error.observation, olds?.draftVersion as string | undefined, error.health),
+          ...this.outputs(spec, error.observation, olds?.draftVersion, error.health),
           __provider: inputs.__provider,
         });
         throw new ResourceInitFailedError(message, spec.pipelineId, properties, [message], error);
@@ -236,22 +238,18 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
       }
       // Record the work still owed as not done, so the next `up` sees the same difference and does it.
       const owed: Props = {};
+      const left = error.owed;
       if (olds) {
-        if (intent.release) owed.releaseTrigger = olds.releaseTrigger;
-        if (intent.resetOffset) owed.offsetResetTrigger = olds.offsetResetTrigger;
-        if (intent.restart) {
+        if (left.release) owed.releaseTrigger = olds.releaseTrigger;
+        if (left.resetOffset) owed.offsetResetTrigger = olds.offsetResetTrigger;
+        if (left.restart) {
           owed.executionMode = olds.executionMode;
           owed.kafkaRate = olds.kafkaRate;
           owed.resourceConfig = olds.resourceConfig;
         }
       }
       const properties = withoutUndefined({
-        ...this.outputs(
-          spec,
-          observed,
-          observed.draftVersion ?? (olds?.draftVersion as string | undefined),
-          previous,
-        ),
+        ...this.outputs(spec, observed, observed.draftVersion ?? olds?.draftVersion, previous),
         ...owed,
         __provider: inputs.__provider,
       });
@@ -286,12 +284,19 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
 function intentOf(olds: Props, spec: PipelineSpec): Intent {
   const changedTrigger = (key: "releaseTrigger" | "offsetResetTrigger"): boolean =>
     spec[key] !== undefined && spec[key] !== olds[key];
-  const oldOptions = olds as unknown as PipelineSpec;
+  const oldOptions = pipelineSpecOf(storedPipeline(spec.pipelineId, olds));
   return {
     release: changedTrigger("releaseTrigger"),
     resetOffset: changedTrigger("offsetResetTrigger"),
     restart: "kafkaRate" in olds && startOptionsKey(oldOptions) !== startOptionsKey(spec),
   };
+}
+
+/** The call `onDelete` makes from `status`, if any: STOP stops a running or paused one, PAUSE pauses a running one. */
+function onDeleteAction(policy: "STOP" | "PAUSE", status: string): "stop" | "pause" | undefined {
+  if (policy === "STOP" && (status === "RUNNING" || status === "PAUSED")) return "stop";
+  if (policy === "PAUSE" && status === "RUNNING") return "pause";
+  return undefined;
 }
 
 function describePlan(spec: PipelineSpec, status: string, intent: Intent): { actions: number; text: string } {

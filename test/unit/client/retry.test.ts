@@ -118,7 +118,7 @@ describe("retryDecision", () => {
     expect(delays(0.5)).toEqual([75, 150, 300, 600, 750, 750]);
   });
 
-  it("honours Retry-After, capped at maxRetryAfterMs", () => {
+  it("honours Retry-After (capped at maxRetryAfterMs), never waiting less than the backoff", () => {
     const decide = (retryAfterMs: number): unknown =>
       retryDecision({
         error: api(-429, 429, { retryAfterMs }),
@@ -128,13 +128,10 @@ describe("retryDecision", () => {
         random: () => 0.9,
       });
     expect(decide(2000)).toEqual({ retry: true, delayMs: 2000 });
-    expect(decide(0)).toEqual({ retry: true, delayMs: 0 });
     expect(decide(60_000)).toEqual({ retry: true, delayMs: 5000 });
-  });
-
-  it("is pure: the same input gives the same output", () => {
-    const input = { error: busy, mutating: false, attempt: 2, policy, random: () => 0.3 };
-    expect(retryDecision(input)).toEqual(retryDecision(input));
+    // Retry-After: 0 (or anything under the backoff) keeps the backoff: 100 ms ceiling, jitter 0.9 → 95.
+    expect(decide(0)).toEqual({ retry: true, delayMs: 95 });
+    expect(decide(10)).toEqual({ retry: true, delayMs: 95 });
   });
 
   it("has documented defaults", () => {

@@ -1,0 +1,82 @@
+// A pipeline missing from one listing is not gone yet: a page-based listing skips a row when another pipeline
+// is deleted between two page reads. The client here drops the pipeline's row from its first listing, as such
+// a listing would; refresh must keep it and converge must not take it for never released.
+import { afterEach, describe, expect, it } from "vitest";
+import { EnosClient } from "../../provider/client/index.js";
+import type { PipelineSummary } from "../../provider/client/types.js";
+import { resetProcessGlobals } from "../../provider/registry.js";
+import { PipelineProvider } from "../../provider/resources/pipeline/provider.js";
+import { makeSeed, startSimulator, type RunningSimulator } from "../../simulator/index.js";
+
+let sim: RunningSimulator | undefined;
+afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
+  resetProcessGlobals();
+});
+
+async function providerSkippingOnce(pipelineId: string) {
+  resetProcessGlobals();
+  sim = await startSimulator({
+    port: 0,
+    seed: makeSeed(),
+    delays: { start: 0, pause: 0, stop: 0, release: 0 },
+  });
+  let skipped = false;
+  class SkippingClient extends EnosClient {
+    override async getPipelineStatus(
+      ...args: Parameters<EnosClient["getPipelineStatus"]>
+    ): Promise<PipelineSummary | undefined> {
+      const row = await super.getPipelineStatus(...args);
+      if (!skipped && args[1] === pipelineId) {
+        skipped = true;
+        return undefined;
+      }
+      return row;
+    }
+  }
+  const client = new SkippingClient({
+    apiGateway: sim.url,
+    accessKey: "demo-access-key",
+    secretKey: "demo-secret-key",
+  });
+  const logs: string[] = [];
+  const provider = new PipelineProvider({
+    client: () => client,
+    clock: Date.now,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    log: (line) => logs.push(line),
+  });
+  return { provider, sim, logs };
+}
+
+describe("a pipeline skipped by one listing", () => {
+  it("refresh confirms with Get Pipeline Details and keeps it, with its live status", async () => {
+    const { provider, sim: s, logs } = await providerSkippingOnce("demo-pipeline-1");
+    await s.admin.setPipelineStatus("demo-pipeline-1", "RUNNING");
+    const props = { pipelineId: "demo-pipeline-1", orgId: "o-demo", status: "RUNNING" };
+    const read = await provider.read("demo-pipeline-1", props);
+    expect(read.id).toBe("demo-pipeline-1");
+    expect(read.props).toMatchObject({ status: "RUNNING" });
+    expect(logs.join("\n")).not.toMatch(/no longer exists/);
+    const details = (await s.admin.requests()).filter((r) => r.endpoint === "getPipeline");
+    expect(details.map((r) => r.query.ifReleased)).toEqual(["true"]);
+  });
+
+  it("create does not take it for never released: no release call", async () => {
+    const { provider, sim: s } = await providerSkippingOnce("demo-pipeline-2");
+    const checked = await provider.check({}, { pipelineId: "demo-pipeline-2", orgId: "o-demo" });
+    const created = await provider.create(checked.inputs);
+    expect(created.outs).toMatchObject({ status: "RUNNING" });
+    const calls = (await s.admin.requests()).filter((r) => r.mutation).map((r) => r.endpoint);
+    expect(calls).toEqual(["startPipeline"]);
+  });
+
+  it("a pipeline really deleted is still removed from state on refresh", async () => {
+    const { provider, sim: s } = await providerSkippingOnce("none");
+    await s.admin.deletePipeline("demo-pipeline-3");
+    expect(
+      await provider.read("demo-pipeline-3", { pipelineId: "demo-pipeline-3", orgId: "o-demo" }),
+    ).toEqual({});
+  });
+});
