@@ -47,7 +47,8 @@ function demo(
     let output = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (output += d));
     child.stderr.setEncoding("utf8").on("data", (d: string) => (output += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 50_000);
+    // A budget, not an assertion: on a loaded 2-core machine the whole demo has taken up to ~70 s.
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 170_000);
     child.once("error", reject);
     child.once("close", (code) => {
       clearTimeout(timer);
@@ -110,7 +111,7 @@ describe("npm run demo", () => {
     expect(lines.length).toBeGreaterThanOrEqual(40);
     expect(lines.length).toBeLessThanOrEqual(70);
     expect(fs.readdirSync(path.join(tmp, "tmp"))).toEqual([]);
-  }, 60_000);
+  }, 180_000);
 
   it("a failing step: exits 1 naming the step and the cause, and still cleans up", async () => {
     const fault = JSON.stringify({ kind: "startError", match: { pipelineId: "demo-pipeline-2" } });
@@ -121,7 +122,7 @@ describe("npm run demo", () => {
     expect(output).not.toContain("[2/5]");
     expect(output).toContain("Simulator stopped, temp files removed.");
     expect(fs.readdirSync(path.join(tmp, "tmp"))).toEqual([]);
-  }, 60_000);
+  }, 180_000);
 
   // With a Pulumi CLI (on PATH or built into .pulumi-cli/bin): the same story through the real CLI.
   it.skipIf(!cli)(
