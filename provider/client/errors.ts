@@ -121,9 +121,20 @@ export class EnosTransportError extends EnosError {
   /** The system or undici error code, e.g. `ECONNRESET`, when known. */
   readonly errorCode: string | undefined;
 
-  constructor(call: EnosCall, sent: boolean, errorCode: string | undefined, detail: string, cause?: unknown) {
+  constructor(
+    call: EnosCall,
+    sent: boolean,
+    errorCode: string | undefined,
+    detail: string,
+    cause?: unknown,
+    /** What to check, when the failure points at a setting (e.g. nothing listening at the gateway URL). */
+    hint?: string,
+  ) {
     const sentText = sent ? "" : " (request not sent)";
-    super(`EnOS transport error on ${call.method} ${call.path}: ${detail}${sentText}`, call, { cause });
+    const hintText = hint === undefined ? "" : ` — ${hint}`;
+    super(`EnOS transport error on ${call.method} ${call.path}: ${detail}${sentText}${hintText}`, call, {
+      cause,
+    });
     this.name = "EnosTransportError";
     this.sent = sent;
     this.errorCode = errorCode;

@@ -6,6 +6,7 @@ import {
   EnosTransportError,
 } from "../../client/errors.js";
 import { EnosConfigError } from "../../config.js";
+import { isCredentialCode } from "../../client/settings-hints.js";
 import { WaitError } from "../../lifecycle/waiter.js";
 
 /**
@@ -36,6 +37,15 @@ export function mayHaveTakenEffect(error: unknown): boolean {
   if (EnosTransportError.isInstance(error)) return error.sent;
   if (EnosTimeoutError.isInstance(error) || EnosResponseShapeError.isInstance(error)) return true;
   return EnosApiError.isInstance(error) && error.httpStatus >= 500 && error.httpStatus !== 503;
+}
+
+/**
+ * Whether EnOS refused the credentials (token-service codes, or the gateway's 401): the failure is the access or
+ * secret key, whatever call met it first, and a message must not blame the pipeline or flow.
+ */
+export function isCredentialFailure(error: unknown): boolean {
+  if (!EnosApiError.isInstance(error)) return false;
+  return error.fromEnvelope ? isCredentialCode(error.code) : error.httpStatus === 401;
 }
 
 /** One line on what went wrong: EnOS code, msg and requestId when EnOS answered, the wait's last status, … */

@@ -5,7 +5,13 @@ import { parseDuration } from "../../lifecycle/duration.js";
 import { describeActions, planTransition } from "../../lifecycle/planner.js";
 import { satisfiesDesired, statusKind, type StableStatus } from "../../lifecycle/status.js";
 import { WaitError } from "../../lifecycle/waiter.js";
-import { describeCause, mayHaveTakenEffect, nextStep, ResourceInitFailedError } from "../common/errors.js";
+import {
+  describeCause,
+  isCredentialFailure,
+  mayHaveTakenEffect,
+  nextStep,
+  ResourceInitFailedError,
+} from "../common/errors.js";
 import { containsUnknown, withoutUndefined } from "../common/validation.js";
 import {
   converge,
@@ -97,10 +103,12 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
           { cause: error },
         );
       }
-      throw new Error(
-        `EnosPipelineDeployment ${spec.pipelineId}: could not read the pipeline: ${describeCause(error)}`,
-        { cause: error },
-      );
+      const what = isCredentialFailure(error)
+        ? "EnOS refused the credentials"
+        : "could not read the pipeline";
+      throw new Error(`EnosPipelineDeployment ${spec.pipelineId}: ${what}: ${describeCause(error)}`, {
+        cause: error,
+      });
     }
     const intent: Intent = { release: false, resetOffset: false, restart: false };
     const observed = await this.run(spec, "create", intent, deadline, inputs, undefined);
