@@ -18,14 +18,23 @@ export type ProviderKind = "pipeline" | "flow";
 export function thinProvider(kind: ProviderKind): pulumi.dynamic.ResourceProvider {
   type Impl = Record<string, (...args: unknown[]) => unknown>;
   type Package = { providerImplementation: (k: ProviderKind) => Impl };
-  // A `require` at call time, inside the host: an import here would be serialised by value.
+  // A `require` at call time, inside the host: an import here would be serialised by value. When it fails
+  // (destroy run from a project without the package, node_modules removed), say where and what fixes it
+  // instead of a bare "Cannot find module" with a require stack. Terse: this text is stored per resource.
   /* eslint-disable @typescript-eslint/no-require-imports */
-  const impl = (): Impl =>
-    (
-      (require("module") as typeof import("module")).createRequire(`${process.cwd()}/package.json`)(
-        "pulumi-enos",
-      ) as Package
-    ).providerImplementation(kind);
+  const impl = (): Impl => {
+    try {
+      return (
+        (require("module") as typeof import("module")).createRequire(`${process.cwd()}/package.json`)(
+          "pulumi-enos",
+        ) as Package
+      ).providerImplementation(kind);
+    } catch (e) {
+      throw new Error(
+        `Cannot load pulumi-enos from project dir ${process.cwd()} (${(e as Error).message.split("\n")[0]}): run \`npm install\` there, with pulumi-enos in package.json`,
+      );
+    }
+  };
   /* eslint-enable @typescript-eslint/no-require-imports */
   const first = (...a: unknown[]) =>
     impl()[a.length > 1 ? "check" : (a[0] as { config?: unknown }).config ? "configure" : "create"]?.(...a);
