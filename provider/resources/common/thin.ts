@@ -20,8 +20,9 @@ export function thinProvider(kind: ProviderKind): pulumi.dynamic.ResourceProvide
   type Package = { providerImplementation: (k: ProviderKind) => Impl };
   // A `require` at call time, inside the host: an import here would be serialised by value. When it fails
   // (destroy run from a project without the package, node_modules removed), say where and what fixes it
-  // instead of a bare "Cannot find module" with a require stack. Terse: this text is stored per resource.
-  /* eslint-disable @typescript-eslint/no-require-imports */
+  // instead of a bare "Cannot find module" with a require stack. Terse: this text is stored per resource, so
+  // the message carries the cause's first line rather than a `cause` (the host prints only message and stack).
+  /* eslint-disable @typescript-eslint/no-require-imports, preserve-caught-error */
   const impl = (): Impl => {
     try {
       return (
@@ -35,7 +36,7 @@ export function thinProvider(kind: ProviderKind): pulumi.dynamic.ResourceProvide
       );
     }
   };
-  /* eslint-enable @typescript-eslint/no-require-imports */
+  /* eslint-enable @typescript-eslint/no-require-imports, preserve-caught-error */
   const first = (...a: unknown[]) =>
     impl()[a.length > 1 ? "check" : (a[0] as { config?: unknown }).config ? "configure" : "create"]?.(...a);
   return {
