@@ -5,6 +5,7 @@
 #
 #   scripts/test-oldest-sdk.sh            # the lowest version of the peer range
 #   scripts/test-oldest-sdk.sh 3.150.0    # or any version you name
+#   VITEST_ARGS="--maxWorkers=1" scripts/test-oldest-sdk.sh   # extra vitest options (e.g. on a loaded machine)
 #
 # Prints the SDK versions it ran: the one the repository builds with and the one under test.
 set -euo pipefail
@@ -38,6 +39,7 @@ echo "test-oldest-sdk: @pulumi/pulumi $installed installed ($copies copy in node
 
 # Compiling against the old SDK's type declarations checks every SDK type we use exists there.
 npx tsc -p tsconfig.build.json
-npx vitest run test/host test/examples
+# shellcheck disable=SC2086 # VITEST_ARGS is a list of options
+npx vitest run test/host test/examples ${VITEST_ARGS:-}
 
 echo "test-oldest-sdk: test/host and test/examples passed with @pulumi/pulumi $installed (peer range $range; dev build $dev)"

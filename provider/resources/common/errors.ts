@@ -1,4 +1,5 @@
 import {
+  apiErrorFacts,
   EnosApiError,
   EnosError,
   EnosResponseShapeError,
@@ -55,6 +56,11 @@ export function describeCause(error: unknown): string {
   }
   if (EnosConfigError.isInstance(error)) return error.message;
   return error instanceof Error ? error.message : String(error);
+}
+
+/** What EnOS said, without its generic hint: for messages that name the specific fix themselves. */
+export function describeFacts(error: unknown): string {
+  return EnosApiError.isInstance(error) ? apiErrorFacts(error) : describeCause(error);
 }
 
 /** What a person should do next, for the failures we can name. */

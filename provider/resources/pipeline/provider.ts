@@ -7,6 +7,7 @@ import { satisfiesDesired, statusKind, type StableStatus } from "../../lifecycle
 import { WaitError } from "../../lifecycle/waiter.js";
 import {
   describeCause,
+  describeFacts,
   isCredentialFailure,
   mayHaveTakenEffect,
   nextStep,
@@ -98,7 +99,7 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
     } catch (error) {
       if (EnosApiError.isInstance(error) && error.code === 61108) {
         throw new Error(
-          `EnosPipelineDeployment ${spec.pipelineId}: no such pipeline in org ${spec.orgId} (${describeCause(error)}). ` +
+          `EnosPipelineDeployment ${spec.pipelineId}: no such pipeline in org ${spec.orgId} (${describeFacts(error)}). ` +
             "Check pipelineId (EnOS console > Stream Processing > Stream Operation) and orgId; this resource adopts an existing pipeline and never creates one.",
           { cause: error },
         );
