@@ -81,6 +81,7 @@ export class EnosRequester {
   readonly #onCall: ((event: EnosCallEvent) => void) | undefined;
   readonly #tokens: TokenSlot;
   readonly #settingNames: SettingNames;
+  readonly #namedSettings: SettingNames | undefined;
   readonly #gateway: GatewayLabel;
 
   constructor(credentials: EnosCredentials, options: EnosClientOptions = {}) {
@@ -106,6 +107,7 @@ export class EnosRequester {
     this.#onCall = options.onCall;
     this.#tokens = tokenSlot(this.apiGateway, this.accessKey);
     this.#settingNames = { ...FIELD_NAMES, ...options.settingNames };
+    this.#namedSettings = options.settingNames === undefined ? undefined : this.#settingNames;
     this.#gateway = { setting: this.#settingNames.apiGateway, url: this.apiGateway, host: url.host };
   }
 
@@ -252,7 +254,8 @@ export class EnosRequester {
         secrets: ex.secrets,
         codeContext: ex.codeContext,
         gateway: this.#gateway,
-        settingNames: this.#settingNames,
+        // Only names the caller chose: without them, the codes' own wording ("the EnOS access key") reads better.
+        settingNames: this.#namedSettings,
       });
       const data = validate(ex.call, raw.status, envelope.data, schema);
       this.#emit({

@@ -63,8 +63,9 @@ function looksLikeHtml(contentType: string | undefined, text: string): boolean {
 }
 
 /**
- * One sentence for an answer that is not what the APIM gateway sends — an HTML page, or an HTTP status the
- * gateway does not use, without an EnOS envelope — or undefined when the answer may well be the gateway's.
+ * One sentence for an answer that is not what the APIM gateway sends — an HTTP status the gateway does not use,
+ * without an EnOS envelope, or a successful HTML page — or undefined when the answer may well be the gateway's
+ * (its documented statuses keep their own, more specific hints, whatever the body).
  */
 export function notGatewayHint(
   status: number,
@@ -74,7 +75,7 @@ export function notGatewayHint(
 ): string | undefined {
   const html = looksLikeHtml(contentType, text);
   const ok2xx = status >= 200 && status < 300;
-  if (!html && (ok2xx || GATEWAY_STATUSES.has(status))) return undefined;
+  if (GATEWAY_STATUSES.has(status) || (ok2xx && !html)) return undefined;
   const what = html ? "an HTML page" : `HTTP ${status} without an EnOS envelope`;
   return `the server at ${gateway.url} answered with ${what}, not like the EnOS APIM gateway: check ${gateway.setting} (${gateway.url}) is your environment's APIM gateway URL (e.g. https://apim-ppe1.envisioniot.com), with no extra path`;
 }
