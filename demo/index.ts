@@ -42,6 +42,21 @@ function argValue(name: string): string | undefined {
   return arg.includes("=") ? arg.slice(name.length + 1) : args[index + 1];
 }
 
+/** `--fault` takes what the admin API takes: `{"rules": [...]}` or one bare rule. */
+function faultRules(text: string): FaultRuleInput[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new Error(`--fault must be JSON: {"rules": [<rule>, ...]} or one rule {"kind": ...}; got ${text}`);
+  }
+  const wrapped = value as { rules?: unknown };
+  if (typeof value === "object" && value !== null && Array.isArray(wrapped.rules)) {
+    return wrapped.rules as FaultRuleInput[];
+  }
+  return [value as FaultRuleInput];
+}
+
 class StepFailed extends Error {}
 
 /** Short names of the EnOS calls that change something. */
@@ -174,8 +189,9 @@ async function main(): Promise<number> {
     );
     const fault = argValue("--fault");
     if (fault !== undefined) {
-      await sim.admin.addFault(JSON.parse(fault) as FaultRuleInput);
-      out(`Fault rule added to the simulator: ${fault}`);
+      const rules = faultRules(fault);
+      await sim.admin.addFaults(rules);
+      out(`Fault rule${rules.length === 1 ? "" : "s"} added to the simulator: ${JSON.stringify(rules)}`);
     }
     stepName = "set up the stack";
     if (cli) {

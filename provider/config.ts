@@ -69,6 +69,21 @@ export function haltRolloutSetting(env = process.env): { enabled: boolean; probl
   };
 }
 
+/**
+ * The name each credential was set under, for error messages: the stack-config key when the engine sent it,
+ * otherwise the environment variable it came from.
+ */
+export function credentialSettingNames(
+  env = process.env,
+): Record<"apiGateway" | "accessKey" | "secretKey", string> {
+  const configured = processGlobal<{ raw: RawSettings }>(CONFIGURED, () => ({ raw: {} })).raw;
+  const nameOf = (name: "apiGateway" | "accessKey" | "secretKey"): string => {
+    const { config, env: variable } = SETTING_SOURCES[name];
+    return configured[name] === undefined && env[variable] !== undefined ? variable : config;
+  };
+  return { apiGateway: nameOf("apiGateway"), accessKey: nameOf("accessKey"), secretKey: nameOf("secretKey") };
+}
+
 /** A default that may come from config or env (orgId, userId), without requiring credentials. */
 export function defaultSetting(name: "orgId" | "userId", env = process.env): string | undefined {
   return rawSetting(name, env);

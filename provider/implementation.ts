@@ -1,5 +1,5 @@
 import { EnosClient } from "./client/client.js";
-import { requireSettings } from "./config.js";
+import { credentialSettingNames, requireSettings } from "./config.js";
 import { processGlobal } from "./registry.js";
 import type { ProviderKind } from "./resources/common/thin.js";
 import type { PipelineDeps } from "./resources/pipeline/converge.js";
@@ -14,11 +14,10 @@ function sharedClient(): EnosClient {
     .update(`${settings.apiGateway}\u0000${settings.accessKey}\u0000${settings.secretKey}`)
     .digest("hex");
   const clients = processGlobal<Record<string, EnosClient>>("clients", () => ({}));
-  return (clients[key] ??= new EnosClient({
-    apiGateway: settings.apiGateway,
-    accessKey: settings.accessKey,
-    secretKey: settings.secretKey,
-  }));
+  return (clients[key] ??= new EnosClient(
+    { apiGateway: settings.apiGateway, accessKey: settings.accessKey, secretKey: settings.secretKey },
+    { settingNames: credentialSettingNames() },
+  ));
 }
 
 /** The dependencies of the real provider: shared client, real clock, stdout (Pulumi shows it under the resource). */

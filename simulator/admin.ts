@@ -59,7 +59,14 @@ const quotaBody = z
     cluster: z.number().nonnegative().nullable().optional(),
   })
   .strict();
-const faultsBody = z.object({ rules: z.array(z.unknown()) });
+// `{"rules": [...]}`, or one bare rule (what a person types on a command line); rules are validated by the store.
+const faultsBody = z.union(
+  [
+    z.object({ rules: z.array(z.unknown()) }).strict(),
+    z.looseObject({ kind: z.unknown() }).transform((rule) => ({ rules: [rule as unknown] })),
+  ],
+  { error: 'must be {"rules": [<rule>, ...]} or one rule {"kind": ..., ...}' },
+);
 const resetBody = z.object({ seed: z.unknown().optional() });
 
 class AdminError extends Error {

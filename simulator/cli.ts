@@ -16,6 +16,15 @@ const USAGE = `usage: enos-sim [--port N] [--host 127.0.0.1] [--seed file.json] 
   --seed       JSON seed file (orgs, apps, users, pipelines, flows); default: the built-in demo seed
   --latency    milliseconds added to every EnOS call (default 0)
   --token-ttl  access-token lifetime in seconds (default 7200)
+
+Default seed: access key demo-access-key, secret key demo-secret-key, org o-demo, user u-demo,
+pipelines demo-pipeline-1..3, flows 3377 and 3378.
+
+Admin API (unsigned, loopback peers only) under http://<host>:<port>/__sim/: state, pipelines, flows,
+users, quotas, config, request log and counts, and fault injection, e.g.
+  curl -X POST http://127.0.0.1:<port>/__sim/faults -d '{"rules": [{"kind": "latency", "latencyMs": 200}]}'
+(one bare rule is accepted too). Every endpoint and fault kind: simulator/README.md in the pulumi-enos
+package (node_modules/pulumi-enos/simulator/README.md).
 `;
 
 function fatal(message: string): never {

@@ -5,9 +5,10 @@
  */
 import { STATUS_CODES } from "node:http";
 import { z } from "zod";
-import { describeEnosCode, type EnosCodeContext } from "./codes.js";
+import { describeEnosCode, ENOS_CODES, type EnosCodeContext } from "./codes.js";
 import { EnosApiError, EnosResponseShapeError, redact, type EnosCall } from "./errors.js";
 import { isRetryableApiFailure, parseRetryAfter } from "./retry.js";
+import { credentialHint, notGatewayHint, type GatewayLabel, type SettingNames } from "./settings-hints.js";
 
 /** An HTTP answer as the transport read it. */
 export interface RawResponse {
@@ -26,6 +27,9 @@ export interface EnvelopeContext {
   /** Values to scrub from anything EnOS echoes back (secret key, token, signature). */
   readonly secrets: readonly (string | undefined)[];
   readonly codeContext?: EnosCodeContext;
+  /** The gateway and credential settings as errors name them; without them, messages name no setting. */
+  readonly gateway?: GatewayLabel | undefined;
+  readonly settingNames?: SettingNames | undefined;
 }
 
 /** A successful envelope. */
@@ -67,6 +71,8 @@ const envelopeSchema = z
   });
 
 type ParsedEnvelope = z.output<typeof envelopeSchema>;
+
+const TOKEN_SERVICE = "/apim-token-service/";
 
 const HTTP_HINTS: Readonly<Record<number, string>> = {
   401: "the gateway rejected the credentials: check the EnOS access key and secret key",
@@ -124,7 +130,7 @@ function apiError(
   ctx: EnvelopeContext,
   fields: { code: number; msg: string; requestId: string | undefined; fromEnvelope: boolean },
 ): EnosApiError {
-  const hint = fields.fromEnvelope ? describeEnosCode(fields.code, ctx.codeContext) : HTTP_HINTS[raw.status];
+  const hint = fields.fromEnvelope ? envelopeHint(fields.code, ctx) : httpHint(raw.status, ctx);
   const failure = { code: fields.code, httpStatus: raw.status, fromEnvelope: fields.fromEnvelope };
   return new EnosApiError({
     call: ctx.call,
@@ -139,12 +145,57 @@ function apiError(
   });
 }
 
+/** The code's meaning and what to do; a credential code names the setting to fix when the caller named them. */
+function envelopeHint(code: number, ctx: EnvelopeContext): string | undefined {
+  const meaning = ENOS_CODES[code]?.meaning;
+  const credentials = ctx.settingNames === undefined ? undefined : credentialHint(code, ctx.settingNames);
+  if (meaning !== undefined && credentials !== undefined) return `${meaning}: ${credentials}`;
+  return describeEnosCode(code, ctx.codeContext);
+}
+
+function httpHint(status: number, ctx: EnvelopeContext): string | undefined {
+  const names = ctx.settingNames;
+  if (status === 401 && names !== undefined) {
+    return `the gateway rejected the credentials: check ${names.accessKey} and ${names.secretKey}`;
+  }
+  return HTTP_HINTS[status];
+}
+
+/** An answer that is not the APIM gateway's, in one sentence, or undefined (see notGatewayHint). */
+function notGateway(raw: RawResponse, ctx: EnvelopeContext): string | undefined {
+  return ctx.gateway === undefined
+    ? undefined
+    : notGatewayHint(raw.status, raw.headers["content-type"], raw.text, ctx.gateway);
+}
+
+function bodyDescription(raw: RawResponse): string {
+  return `${Buffer.byteLength(raw.text)} bytes, ${raw.headers["content-type"] ?? "no content-type"}`;
+}
+
 function httpError(
   raw: RawResponse,
   ctx: EnvelopeContext,
   envelope: ParsedEnvelope | undefined,
 ): EnosApiError {
   const reason = STATUS_CODES[raw.status] ?? "HTTP error";
+  const stranger = envelope === undefined ? notGateway(raw, ctx) : undefined;
+  if (stranger !== undefined) {
+    // Not the gateway: its page would only bury the one sentence that matters.
+    return new EnosApiError({
+      call: ctx.call,
+      code: -raw.status,
+      msg: `${reason} (${bodyDescription(raw)})`,
+      requestId: undefined,
+      httpStatus: raw.status,
+      retryable: isRetryableApiFailure(
+        { code: -raw.status, httpStatus: raw.status, fromEnvelope: false },
+        ctx.mutating,
+      ),
+      fromEnvelope: false,
+      retryAfterMs: parseRetryAfter(raw.headers["retry-after"], ctx.nowMs),
+      hint: stranger,
+    });
+  }
   const detail =
     envelope?.msg !== undefined && envelope.msg !== "" ? envelope.msg : snippet(raw.text, ctx.secrets);
   return apiError(raw, ctx, {
@@ -173,11 +224,12 @@ export function parseEnvelope(raw: RawResponse, ctx: EnvelopeContext): Envelope 
     throw httpError(raw, ctx, envelope);
   }
   if (!json.ok) {
-    const type = raw.headers["content-type"] ?? "no content-type";
+    // A page instead of a token is the signature of a wrong gateway URL; on a later call, a one-off bad answer.
+    const stranger = ctx.call.path.startsWith(TOKEN_SERVICE) ? notGateway(raw, ctx) : undefined;
     throw new EnosResponseShapeError(
       ctx.call,
       raw.status,
-      `the body is not JSON (${Buffer.byteLength(raw.text)} bytes, ${type})`,
+      `the body is not JSON (${bodyDescription(raw)})${stranger === undefined ? "" : `; ${stranger}`}`,
     );
   }
   if (envelope === undefined) {

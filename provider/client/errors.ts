@@ -105,10 +105,20 @@ export class EnosApiError extends EnosError {
  * `EnOS HTTP <status> on <METHOD> <path>: <msg>`.
  */
 function apiErrorMessage(init: EnosApiErrorInit): string {
-  const what = init.fromEnvelope ? `EnOS ${init.code}` : `EnOS HTTP ${init.httpStatus}`;
-  const id = init.requestId === undefined ? "" : ` (requestId ${init.requestId})`;
   const hint = init.hint === undefined ? "" : ` — ${init.hint}`;
-  return `${what} on ${init.call.method} ${init.call.path}: ${init.msg}${id}${hint}`;
+  return `${apiErrorFacts(init)}${hint}`;
+}
+
+/**
+ * What EnOS said, without the code's generic hint: `EnOS <code> on <METHOD> <path>: <msg> (requestId <id>)`. For
+ * callers that state a more specific fix themselves, so a message gives the fix once.
+ */
+export function apiErrorFacts(
+  error: Pick<EnosApiErrorInit, "call" | "code" | "msg" | "requestId" | "httpStatus" | "fromEnvelope">,
+): string {
+  const what = error.fromEnvelope ? `EnOS ${error.code}` : `EnOS HTTP ${error.httpStatus}`;
+  const id = error.requestId === undefined ? "" : ` (requestId ${error.requestId})`;
+  return `${what} on ${error.call.method} ${error.call.path}: ${error.msg}${id}`;
 }
 
 /** The request failed below HTTP: connection refused or reset, DNS, TLS, a socket closed mid-body. */
@@ -121,9 +131,20 @@ export class EnosTransportError extends EnosError {
   /** The system or undici error code, e.g. `ECONNRESET`, when known. */
   readonly errorCode: string | undefined;
 
-  constructor(call: EnosCall, sent: boolean, errorCode: string | undefined, detail: string, cause?: unknown) {
+  constructor(
+    call: EnosCall,
+    sent: boolean,
+    errorCode: string | undefined,
+    detail: string,
+    cause?: unknown,
+    /** What to check, when the failure points at a setting (e.g. nothing listening at the gateway URL). */
+    hint?: string,
+  ) {
     const sentText = sent ? "" : " (request not sent)";
-    super(`EnOS transport error on ${call.method} ${call.path}: ${detail}${sentText}`, call, { cause });
+    const hintText = hint === undefined ? "" : ` — ${hint}`;
+    super(`EnOS transport error on ${call.method} ${call.path}: ${detail}${sentText}${hintText}`, call, {
+      cause,
+    });
     this.name = "EnosTransportError";
     this.sent = sent;
     this.errorCode = errorCode;

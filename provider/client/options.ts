@@ -3,6 +3,7 @@ import type { Dispatcher } from "undici";
 import type { z } from "zod";
 import type { EnosCodeContext } from "./codes.js";
 import type { RetryPolicy } from "./retry.js";
+import type { SettingNames } from "./settings-hints.js";
 
 /** Where and as whom to call EnOS. Users configure the same two values as in the vendor's SDK. */
 export interface EnosCredentials {
@@ -49,6 +50,12 @@ export interface EnosClientOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Called after every HTTP exchange, including token calls. Exceptions from it are ignored. */
   readonly onCall?: (event: EnosCallEvent) => void;
+  /**
+   * What the user calls each credential where they set it (e.g. `enos:apiGateway`), named in errors a wrong
+   * value causes: nothing listening at the gateway, DNS or TLS failures, a server that is not the APIM gateway,
+   * refused keys. Default: the field names of {@link EnosCredentials}.
+   */
+  readonly settingNames?: Partial<SettingNames>;
 }
 
 /** HTTP methods the client sends. */

@@ -21,6 +21,7 @@ import { DEFAULT_RETRY_POLICY, retryDecision, type RetryPolicy } from "./retry.j
 import { tokenDataSchema } from "./schemas.js";
 import { apimSignature, tokenEncryption } from "./signing.js";
 import { accessToken, invalidateToken, tokenSlot, type IssuedToken, type TokenSlot } from "./token.js";
+import { FIELD_NAMES, type GatewayLabel, type SettingNames } from "./settings-hints.js";
 import { sendOnce, sharedDispatcher } from "./transport.js";
 
 const TOKEN = "/apim-token-service/v2.0/token";
@@ -85,6 +86,9 @@ export class EnosRequester {
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #onCall: ((event: EnosCallEvent) => void) | undefined;
   readonly #tokens: TokenSlot;
+  readonly #settingNames: SettingNames;
+  readonly #namedSettings: SettingNames | undefined;
+  readonly #gateway: GatewayLabel;
 
   constructor(credentials: EnosCredentials, options: EnosClientOptions = {}) {
     const url = parseGateway(credentials.apiGateway);
@@ -111,6 +115,9 @@ export class EnosRequester {
     this.#sleep = options.sleep ?? ((ms) => delay(ms));
     this.#onCall = options.onCall;
     this.#tokens = tokenSlot(this.apiGateway, this.accessKey);
+    this.#settingNames = { ...FIELD_NAMES, ...options.settingNames };
+    this.#namedSettings = options.settingNames === undefined ? undefined : this.#settingNames;
+    this.#gateway = { setting: this.#settingNames.apiGateway, url: this.apiGateway, host: url.host };
   }
 
   /**
@@ -248,6 +255,7 @@ export class EnosRequester {
         body: ex.body,
         timeoutMs: this.#timeoutMs,
         maxResponseBytes: this.#maxResponseBytes,
+        gateway: this.#gateway,
       });
       const envelope = parseEnvelope(raw, {
         call: ex.call,
@@ -255,6 +263,9 @@ export class EnosRequester {
         nowMs: this.clock(),
         secrets: ex.secrets,
         codeContext: ex.codeContext,
+        gateway: this.#gateway,
+        // Only names the caller chose: without them, the codes' own wording ("the EnOS access key") reads better.
+        settingNames: this.#namedSettings,
       });
       const data = validate(ex.call, raw.status, envelope.data, schema);
       this.#emit({

@@ -6,6 +6,7 @@ import { Agent, type Dispatcher } from "undici";
 import { processGlobal } from "../registry.js";
 import { EnosResponseShapeError, EnosTimeoutError, EnosTransportError, type EnosCall } from "./errors.js";
 import type { RawResponse } from "./envelope.js";
+import { connectFailureHint, type GatewayLabel } from "./settings-hints.js";
 
 /**
  * The process's keep-alive dispatcher, shared by every client that was not given one. Never installed as the
@@ -30,6 +31,8 @@ export interface OutgoingRequest {
   readonly timeoutMs: number;
   /** Largest body accepted; a larger one is an EnosResponseShapeError. */
   readonly maxResponseBytes: number;
+  /** The gateway as errors name it (setting and value), when a failure points at it. */
+  readonly gateway?: GatewayLabel | undefined;
 }
 
 /** Failures that prove the request never left: nothing can have happened at EnOS. */
@@ -80,6 +83,7 @@ export function transportFailure(
   call: EnosCall,
   timeoutMs: number,
   signal: AbortSignal,
+  gateway?: GatewayLabel,
 ): EnosTransportError | EnosTimeoutError {
   const code = errorCodeOf(err);
   const isAbortTimeout = signal.aborted || (err instanceof Error && err.name === "TimeoutError");
@@ -88,7 +92,8 @@ export function transportFailure(
   }
   const sent = code === undefined || !NOT_SENT_CODES.has(code);
   const detail = code === undefined ? shortMessage(err) : `${code}: ${shortMessage(err)}`;
-  return new EnosTransportError(call, sent, code, detail, err);
+  const hint = gateway === undefined ? undefined : connectFailureHint(code, gateway);
+  return new EnosTransportError(call, sent, code, detail, err, hint);
 }
 
 /** Send one request and read the whole answer; never retries. */
@@ -111,7 +116,7 @@ export async function sendOnce(dispatcher: Dispatcher, req: OutgoingRequest): Pr
     return { status: res.statusCode, headers, text };
   } catch (err) {
     if (EnosResponseShapeError.isInstance(err)) throw err;
-    throw transportFailure(err, req.call, req.timeoutMs, signal);
+    throw transportFailure(err, req.call, req.timeoutMs, signal, req.gateway);
   }
 }
 

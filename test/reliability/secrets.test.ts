@@ -124,7 +124,9 @@ describe("secrets", () => {
     });
     const refused = await wrong.up(PROGRAM);
     corpus.push(...producedBy(refused, wrong));
-    expect(errorText(refused)).toMatch(/EnOS 1003 .*check the EnOS secret key/);
+    expect(errorText(refused)).toMatch(
+      /EnOS 1003 .*check that enos:secretKey and enos:accessKey are the keys of the same application/,
+    );
 
     // What the simulator saw of the client (bodies, queries, paths) and its own state.
     corpus.push(JSON.stringify(await sim.admin.requests()), JSON.stringify(await sim.admin.state()));

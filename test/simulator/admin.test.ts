@@ -199,6 +199,27 @@ describe("admin API", () => {
     await expect(admin.holdTransitions("nope")).rejects.toThrow(/404 no pipeline nope/);
   });
 
+  it('POST /__sim/faults takes {"rules": [...]} or one bare rule, and says so when it gets neither', async () => {
+    const { admin } = await start();
+    const post = (body: unknown) =>
+      fetch(`${sim!.url}/__sim/faults`, { method: "POST", body: JSON.stringify(body) });
+    const wrapped = await post({
+      rules: [
+        { kind: "latency", latencyMs: 1 },
+        { kind: "reset", count: 1 },
+      ],
+    });
+    expect(wrapped.status).toBe(200);
+    expect(((await wrapped.json()) as { ids: string[] }).ids).toHaveLength(2);
+    const bare = await post({ kind: "startError", match: { pipelineId: P1 } });
+    expect(bare.status).toBe(200);
+    expect(((await bare.json()) as { ids: string[] }).ids).toHaveLength(1);
+    expect((await admin.faults()).map((r) => r.kind)).toEqual(["latency", "reset", "startError"]);
+    const neither = await post([{ kind: "reset" }]);
+    expect(neither.status).toBe(400);
+    expect(await neither.text()).toContain('must be {\\"rules\\": [<rule>, ...]} or one rule');
+  });
+
   it("setPipelineStatus to UNRELEASED withdraws the release", async () => {
     const { caller, admin } = await start();
     await admin.setPipelineStatus(P1, "UNRELEASED");

@@ -189,6 +189,8 @@ describe("enos-sim CLI", () => {
   it("--help prints usage and exits 0", async () => {
     const help = await runToExit(["--help"]);
     expect(help.code).toBe(0);
+    expect(help.stdout).toContain("Admin API");
+    expect(help.stdout).toContain("simulator/README.md");
     expect(help.stdout).toContain("--seed");
   });
 });

@@ -1,4 +1,5 @@
 import {
+  apiErrorFacts,
   EnosApiError,
   EnosError,
   EnosResponseShapeError,
@@ -7,6 +8,7 @@ import {
 } from "../../client/errors.js";
 import { isOrgBusy } from "../../client/codes.js";
 import { EnosConfigError } from "../../config.js";
+import { isCredentialCode } from "../../client/settings-hints.js";
 import { WaitError } from "../../lifecycle/waiter.js";
 
 /**
@@ -39,6 +41,15 @@ export function mayHaveTakenEffect(error: unknown): boolean {
   return EnosApiError.isInstance(error) && error.httpStatus >= 500 && error.httpStatus !== 503;
 }
 
+/**
+ * Whether EnOS refused the credentials (token-service codes, or the gateway's 401): the failure is the access or
+ * secret key, whatever call met it first, and a message must not blame the pipeline or flow.
+ */
+export function isCredentialFailure(error: unknown): boolean {
+  if (!EnosApiError.isInstance(error)) return false;
+  return error.fromEnvelope ? isCredentialCode(error.code) : error.httpStatus === 401;
+}
+
 /** One line on what went wrong: EnOS code, msg and requestId when EnOS answered, the wait's last status, … */
 export function describeCause(error: unknown): string {
   if (EnosApiError.isInstance(error) || EnosError.isInstance(error) || WaitError.isInstance(error)) {
@@ -46,6 +57,11 @@ export function describeCause(error: unknown): string {
   }
   if (EnosConfigError.isInstance(error)) return error.message;
   return error instanceof Error ? error.message : String(error);
+}
+
+/** What EnOS said, without its generic hint: for messages that name the specific fix themselves. */
+export function describeFacts(error: unknown): string {
+  return EnosApiError.isInstance(error) ? apiErrorFacts(error) : describeCause(error);
 }
 
 /** What a person should do next, for the failures we can name. */

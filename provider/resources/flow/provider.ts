@@ -4,7 +4,13 @@ import { EnosApiError } from "../../client/errors.js";
 import type { Flow } from "../../client/types.js";
 import { defaultSetting, rememberStackConfig } from "../../config.js";
 import type { ProviderDeps } from "../common/deps.js";
-import { describeCause, mayHaveTakenEffect, nextStep, ResourceInitFailedError } from "../common/errors.js";
+import {
+  describeCause,
+  describeFacts,
+  mayHaveTakenEffect,
+  nextStep,
+  ResourceInitFailedError,
+} from "../common/errors.js";
 import { reconcile, ReconcileError } from "../common/reconcile.js";
 import { containsUnknown, withoutUndefined } from "../common/validation.js";
 import { checkFlowInputs, type FlowSpec } from "./spec.js";
@@ -278,16 +284,16 @@ export class FlowProvider implements pulumi.dynamic.ResourceProvider {
 function explainFlowError(error: unknown, spec: FlowSpec): string {
   if (EnosApiError.isInstance(error)) {
     if (isFlowNotFound(error)) {
-      return `no flow ${spec.flowId} in org ${spec.orgId} (${describeCause(error)}). Check flowId and orgId; this resource adopts an existing flow and never creates one.`;
+      return `no flow ${spec.flowId} in org ${spec.orgId} (${describeFacts(error)}). Check flowId and orgId; this resource adopts an existing flow and never creates one.`;
     }
     if (error.code === 62101) {
-      return `user ${spec.userId} does not exist in org ${spec.orgId} (${describeCause(error)}). Set userId (or enos:userId) to the flow owner.`;
+      return `user ${spec.userId} does not exist in org ${spec.orgId} (${describeFacts(error)}). Set userId (or enos:userId) to the flow owner.`;
     }
     if (error.code === 62103) {
-      return `user ${spec.userId} has no privilege on flow ${spec.flowId} (${describeCause(error)}). Set userId (or enos:userId) to the flow owner.`;
+      return `user ${spec.userId} has no privilege on flow ${spec.flowId} (${describeFacts(error)}). Set userId (or enos:userId) to the flow owner.`;
     }
     if (error.code === 62105) {
-      return `the account is locked (${describeCause(error)}). Unlock it in the EnOS console, then run \`pulumi up\` again.`;
+      return `the account is locked (${describeFacts(error)}). Unlock it in the EnOS console, then run \`pulumi up\` again.`;
     }
   }
   return describeCause(error);

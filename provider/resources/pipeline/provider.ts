@@ -5,7 +5,13 @@ import { parseDuration } from "../../lifecycle/duration.js";
 import { describeActions, planTransition } from "../../lifecycle/planner.js";
 import { satisfiesDesired, statusKind, type StableStatus } from "../../lifecycle/status.js";
 import { WaitError } from "../../lifecycle/waiter.js";
-import { describeCause, nextStep, ResourceInitFailedError } from "../common/errors.js";
+import {
+  describeCause,
+  describeFacts,
+  isCredentialFailure,
+  nextStep,
+  ResourceInitFailedError,
+} from "../common/errors.js";
 import { reconcile, ReconcileError } from "../common/reconcile.js";
 import { containsUnknown, withoutUndefined } from "../common/validation.js";
 import {
@@ -98,15 +104,17 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
     } catch (error) {
       if (EnosApiError.isInstance(error) && error.code === 61108) {
         throw new Error(
-          `EnosPipelineDeployment ${spec.pipelineId}: no such pipeline in org ${spec.orgId} (${describeCause(error)}). ` +
+          `EnosPipelineDeployment ${spec.pipelineId}: no such pipeline in org ${spec.orgId} (${describeFacts(error)}). ` +
             "Check pipelineId (EnOS console > Stream Processing > Stream Operation) and orgId; this resource adopts an existing pipeline and never creates one.",
           { cause: error },
         );
       }
-      throw new Error(
-        `EnosPipelineDeployment ${spec.pipelineId}: could not read the pipeline: ${describeCause(error)}`,
-        { cause: error },
-      );
+      const what = isCredentialFailure(error)
+        ? "EnOS refused the credentials"
+        : "could not read the pipeline";
+      throw new Error(`EnosPipelineDeployment ${spec.pipelineId}: ${what}: ${describeCause(error)}`, {
+        cause: error,
+      });
     }
     const intent: Intent = { release: false, resetOffset: false, restart: false };
     const { observed, health } = await this.run(spec, "create", intent, deadline, inputs, undefined);

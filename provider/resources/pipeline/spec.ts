@@ -83,9 +83,19 @@ const triggerSchema = z
 
 const durationSchema = z
   .string({ error: 'must be a duration string such as "10m", "90s" or "1h30m"' })
-  .refine((text) => parseDuration(text) !== undefined, 'must be a duration such as "10m", "90s" or "1h30m"')
-  .refine((text) => (parseDuration(text) ?? 0) > 0, "must be longer than zero")
-  .refine((text) => (parseDuration(text) ?? 0) <= MAX_TIMEOUT_MS, "must be at most 24h");
+  // One failure per value: a text that is not a duration is not also "not longer than zero".
+  .superRefine((text, ctx) => {
+    const ms = parseDuration(text);
+    const problem =
+      ms === undefined
+        ? 'must be a duration such as "10m", "90s" or "1h30m" (a number followed by h, m, s or ms, no spaces)'
+        : ms <= 0
+          ? "must be longer than zero"
+          : ms > MAX_TIMEOUT_MS
+            ? "must be at most 24h"
+            : undefined;
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+  });
 
 const timeoutsSchema = z
   .object(

@@ -269,6 +269,17 @@ describe("EnosPipelineDeployment check", () => {
     expect(counter.clientUses).toBe(0);
   });
 
+  it('reports "10 minutes" once, as a format failure, with the fix stated once', async () => {
+    const { deps, counter } = countingDeps();
+    const inputs = { ...goodPipeline, timeouts: { create: "10 minutes" } };
+    const result = await new PipelineProvider(deps).check({}, inputs);
+    const reasons = (result.failures ?? []).map((f) => f.reason);
+    expect(reasons).toEqual([
+      'timeouts.create: must be a duration such as "10m", "90s" or "1h30m" (a number followed by h, m, s or ms, no spaces)',
+    ]);
+    expect(counter.clientUses).toBe(0);
+  });
+
   it("resolves defaults for a minimal program", async () => {
     const { deps } = countingDeps();
     const result = await new PipelineProvider(deps).check({}, { pipelineId: "p1", orgId: "o1" });
