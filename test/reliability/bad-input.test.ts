@@ -1,13 +1,16 @@
 // Bad input never reaches EnOS. Malformed resource inputs go through a real program and the provider host's
 // Check; malformed stack config goes through the program's config validation or the provider's settings. Every
 // row is rejected with a message that names the field, and the simulator's request log stays empty: not even a
-// token is requested. The resource rows share one `up` (each bad resource is its own URN, so every failure stays
-// attributable); the stack-config rows need a stack each and run a few at a time.
+// token is requested. The resource rows share one `up`: the engine stops at the first resource whose Check fails
+// (so that `up` reports one), and every row is then put to the same Check RPC of a provider host with the inputs
+// the program registered for it (each bad resource is its own URN, so every failure stays attributable); the
+// stack-config rows need a stack each and run a few at a time.
 import { beforeAll, describe, expect, it } from "vitest";
 import { FlowProvider } from "../../provider/resources/flow/provider.js";
 import { PipelineProvider } from "../../provider/resources/pipeline/provider.js";
 import type { ProviderDeps } from "../../provider/resources/common/deps.js";
-import type { EngineError, VerbResult } from "../host/engine.js";
+import type { VerbResult } from "../host/engine.js";
+import { ProviderHost, type CheckResult } from "../host/host.js";
 import { credentials, environment, PROGRAM, useSuite } from "./support.js";
 
 const suite = useSuite();
@@ -169,12 +172,10 @@ const ROWS = [
   ...FLOW_ROWS.map((row, i) => ({ kind: "flow", name: `flow-${i}`, row })),
 ];
 
-/** The check error of the resource named `name`, if any. */
-const checkErrorOf = (result: VerbResult, name: string): EngineError | undefined =>
-  result.errors.find((e) => e.phase === "check" && e.urn?.endsWith(`::${name}`));
-
 describe(`bad resource inputs: ${ROWS.length} rows, rejected by Check in the provider host`, () => {
   let result: VerbResult;
+  /** Each registered resource's own Check, by resource name. */
+  const checks = new Map<string, CheckResult>();
   let calls: number;
   let stateSize: number;
 
@@ -187,14 +188,27 @@ describe(`bad resource inputs: ${ROWS.length} rows, rejected by Check in the pro
       ),
     });
     result = await stack.up(DECLARE_ALL);
+    const host = await ProviderHost.start({
+      env: { PULUMI_CONFIG: JSON.stringify(stack.getConfig()) },
+    });
+    try {
+      await host.configure(stack.getConfig());
+      for (const r of result.resources.filter((resource) => resource.custom)) {
+        checks.set(r.name, await host.check(r.urn, {}, r.inputs));
+      }
+    } finally {
+      await host.close();
+    }
     calls = (await sim.admin.requests()).length;
     stateSize = stack.state().resources.length;
   });
 
   it("every resource is rejected, nothing is created, and EnOS sees no request at all", () => {
     expect(PIPELINE_ROWS.length + FLOW_ROWS.length).toBeGreaterThanOrEqual(40);
-    expect(result.errors.filter((e) => e.phase === "check")).toHaveLength(ROWS.length);
-    expect(result.errors.filter((e) => e.phase !== "check")).toEqual([]);
+    // The up stops at the first registered resource's check errors, as the engine does.
+    expect(result.errors.map((e) => [e.phase, e.urn?.split("::").pop()])).toEqual([["check", ROWS[0]!.name]]);
+    expect(result.resources.filter((r) => r.custom)).toHaveLength(ROWS.length);
+    expect([...checks.values()].filter((c) => c.failures.length > 0)).toHaveLength(ROWS.length);
     expect(result.steps).toEqual([]);
     expect(stateSize).toBe(0);
     expect(calls).toBe(0);
@@ -203,9 +217,9 @@ describe(`bad resource inputs: ${ROWS.length} rows, rejected by Check in the pro
   it.each(ROWS.map(({ kind, name, row }) => [`${kind}: ${row[0]}`, name, row[2], row[3]] as const))(
     "%s",
     (_row, name, property, message) => {
-      const error = checkErrorOf(result, name);
-      const failure = error?.failures?.find((f) => f.property === property);
-      expect(failure, `${name}: ${JSON.stringify(error?.failures)}`).toBeDefined();
+      const failures = checks.get(name)?.failures;
+      const failure = failures?.find((f) => f.property === property);
+      expect(failure, `${name}: ${JSON.stringify(failures)}`).toBeDefined();
       // The message names the field, says what is wrong, and never echoes a huge value back.
       expect(failure!.reason.startsWith(`${property}:`)).toBe(true);
       expect(failure!.reason).toMatch(message);
@@ -218,10 +232,7 @@ describe("bad stack config: rejected by the program's config validation or the p
   const ONE_PIPELINE = environment([{ name: "ingest", pipelineId: "demo-pipeline-1" }]);
   // [row, stack config (merged over the simulator's credentials; null removes a key), host env, expected text]
   type ConfigRow = [string, Record<string, string | null>, Record<string, string>, RegExp[]];
-  const BOTH = environment(
-    [{ name: "ingest", pipelineId: "demo-pipeline-1" }],
-    [{ name: "nightly", flowId: 3377 }],
-  );
+  const ONE_FLOW = environment([], [{ name: "nightly", flowId: 3377 }]);
   const CONFIG_ROWS: ConfigRow[] = [
     [
       "enos:apiGateway not a URL",
@@ -247,22 +258,33 @@ describe("bad stack config: rejected by the program's config validation or the p
       {},
       [/enos:accessKey is not set/, /pulumi config set --secret enos:secretKey/],
     ],
+    // One bad default per stack: the engine stops at the first resource whose Check fails.
     [
-      "enos:orgId and enos:userId malformed (they reach the resources as inputs)",
-      { ...BOTH, "enos:orgId": "o-demo?x=1", "enos:userId": "u demo" },
+      "enos:orgId malformed (it reaches the pipelines as an input)",
+      { ...ONE_PIPELINE, "enos:orgId": "o-demo?x=1" },
       {},
+      [/ingest has check errors: orgId: orgId: may contain only letters/],
+    ],
+    [
+      "enos:userId malformed (it reaches the flows as an input)",
+      { ...ONE_FLOW, "enos:userId": "u demo" },
+      {},
+      [/nightly has check errors: userId: userId: may contain only letters/],
+    ],
+    [
+      "ENOS_ORG_ID malformed in the provider's environment (the provider's own default)",
+      { ...ONE_PIPELINE, "enos:orgId": null },
+      { ENOS_ORG_ID: "o demo" },
       [
-        /ingest has check errors: orgId: orgId: may contain only letters/,
-        /userId: userId: may contain only letters/,
+        /ingest has check errors: orgId: orgId: the default from stack config enos:orgId \(or ENOS_ORG_ID\) is invalid: may contain only/,
       ],
     ],
     [
-      "ENOS_ORG_ID and ENOS_USER_ID malformed in the provider's environment (the provider's own defaults)",
-      { ...BOTH, "enos:orgId": null, "enos:userId": null },
-      { ENOS_ORG_ID: "o demo", ENOS_USER_ID: "u-demo;drop" },
+      "ENOS_USER_ID malformed in the provider's environment (the provider's own default)",
+      { ...ONE_FLOW, "enos:userId": null },
+      { ENOS_USER_ID: "u-demo;drop" },
       [
-        /ingest has check errors: orgId: orgId: the default from stack config enos:orgId \(or ENOS_ORG_ID\) is invalid: may contain only/,
-        /userId: userId: the default from stack config enos:userId \(or ENOS_USER_ID\) is invalid/,
+        /nightly has check errors: userId: userId: the default from stack config enos:userId \(or ENOS_USER_ID\) is invalid/,
       ],
     ],
     [

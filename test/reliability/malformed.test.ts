@@ -218,10 +218,10 @@ describe("during refresh (read)", () => {
       new RegExp(`GET ${LISTING} with an unexpected response: the body is not JSON`),
     );
     expect(errorOf(broken, "nightly")).toMatch(
-      /EnosFlowSchedule 3377: refresh failed: .*data does not match/,
+      /EnosFlowSchedule 3377 \(org o-demo, user u-demo\): refresh failed reading the flow: .*data does not match/,
     );
     expect(errorOf(broken, "hourly")).toMatch(
-      /EnosFlowSchedule 3378: refresh failed: .*larger than 4194304 bytes/,
+      /EnosFlowSchedule 3378 \(org o-demo, user u-demo\): refresh failed reading the flow: .*larger than 4194304 bytes/,
     );
     expect(stack.state()).toEqual(before);
     expect(mutations(await callsSince(sim, since))).toEqual([]);
