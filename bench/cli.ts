@@ -229,7 +229,7 @@ function twoOrgSeed(perOrg: number): Seed {
   };
 }
 
-async function orgs(cli: PulumiCli, sim: BenchSimulator, perOrg: number): Promise<CliBench["orgs"]> {
+export async function orgs(cli: PulumiCli, sim: BenchSimulator, perOrg: number): Promise<CliBench["orgs"]> {
   const entries = (org: string) =>
     Array.from({ length: perOrg }, (_, i) => {
       const id = `${org}-pipeline-${String(i + 1).padStart(4, "0")}`;

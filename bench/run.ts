@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { liveHostPids, REPO_ROOT } from "../test/host/host.js";
 import { runCliBench, TRIVIAL_PROGRAM, type CliBench } from "./cli.js";
+import { runHealthGate, type HealthGateFigures } from "./health-gate.js";
 import { runHostCost, runHostStartPair, type HostCostRun } from "./host-cost.js";
 import { locatePulumiCli } from "../tools/pulumi-cli/locate.js";
 import { instrumentHosts, take } from "./instrument.js";
@@ -133,6 +134,11 @@ async function main(): Promise<void> {
       hostPairs.push(await runHostStartPair(credentials(sim), TRIVIAL_PROGRAM));
     say(`host start, ours vs trivial: ${hostPairs.map((p) => `${p.oursMs}/${p.trivialMs}`).join(", ")} ms`);
 
+    const healthGate = await runHealthGate(sim, dir, { n: 10, stableFor: "2s", reps: opts.quick ? 1 : 3 });
+    say(
+      `health gate: ${healthGate.offsetLagCallsPerGatedStart} offset-lag calls and ${healthGate.extraCallsPerGatedStart} extra EnOS calls per gated start`,
+    );
+
     const pulumi = opts.cli ? locatePulumiCli() : undefined;
     let cli: CliBench | undefined;
     if (pulumi) {
@@ -160,7 +166,7 @@ async function main(): Promise<void> {
       floorRssMb,
       loadAtStart,
       performance.now() - startedAt,
-      { hostPairs, cli },
+      { hostPairs, cli, healthGate },
     );
     fs.mkdirSync(path.dirname(opts.out), { recursive: true });
     fs.writeFileSync(opts.out, `${JSON.stringify(results, null, 2)}\n`);
@@ -184,7 +190,11 @@ function report(
   floorRssMb: readonly number[],
   loadAtStart: readonly number[],
   benchMs: number,
-  extra: { hostPairs: readonly { oursMs: number; trivialMs: number }[]; cli: CliBench | undefined },
+  extra: {
+    hostPairs: readonly { oursMs: number; trivialMs: number }[];
+    cli: CliBench | undefined;
+    healthGate: HealthGateFigures;
+  },
 ) {
   const n = opts.n;
   const boundMs = rolloutBound(n);
@@ -280,6 +290,7 @@ function report(
       ratio: round(median(extra.hostPairs.map((p) => p.oursMs / p.trivialMs)), 3),
       runs: extra.hostPairs,
     },
+    healthGate: extra.healthGate,
     cli: extra.cli ?? null,
     memory: {
       n: opts.scaleN,
@@ -351,6 +362,11 @@ function table(r: Results): string {
   rows.push([
     "host start, ours / trivial provider",
     `${r.hostStart.oursMs} / ${r.hostStart.trivialMs} ms = ×${r.hostStart.ratio}`,
+    "",
+  ]);
+  rows.push([
+    `health gate (${r.healthGate.n} starts, stableFor ${r.healthGate.stableFor}): EnOS calls per gated start`,
+    `${r.healthGate.extraCallsPerGatedStart} more (${r.healthGate.offsetLagCallsPerGatedStart} offset-lag reads)`,
     "",
   ]);
   const c = r.cli;

@@ -102,9 +102,31 @@ export interface EnvironmentOutputs {
 }
 
 /** Declare the environment's resources. */
+/**
+ * The entries in round-robin order across organisations, each org's own order kept. The engine runs at most
+ * `--parallel` operations at once (default 4 × CPUs) and a create waiting for its org's start lock holds one, so
+ * registering one org's pipelines before another's would keep the second org waiting for slots instead of
+ * starting in parallel (EnOS allows one start at a time per org, not per tenant).
+ */
+export function interleaveOrgs<T extends { readonly orgId?: unknown }>(entries: readonly T[]): T[] {
+  const byOrg = new Map<string, T[]>();
+  for (const entry of entries) {
+    const key = typeof entry.orgId === "string" ? entry.orgId : "";
+    byOrg.set(key, [...(byOrg.get(key) ?? []), entry]);
+  }
+  const queues = [...byOrg.values()];
+  const out: T[] = [];
+  for (let i = 0; out.length < entries.length; i += 1)
+    for (const queue of queues) {
+      const entry = queue[i];
+      if (entry !== undefined) out.push(entry);
+    }
+  return out;
+}
+
 export function deployEnvironment(env: EnvironmentConfig): EnvironmentOutputs {
   const pipelines: EnvironmentOutputs["pipelines"] = {};
-  for (const { name: resourceName, ...args } of env.pipelines) {
+  for (const { name: resourceName, ...args } of interleaveOrgs(env.pipelines)) {
     const pipeline = new EnosPipelineDeployment(resourceName, args);
     pipelines[resourceName] = pulumi
       .all([pipeline.status, pipeline.releasedVersion])

@@ -8,6 +8,7 @@
 //   step.go           = pulumi/pulumi pkg/resource/deploy/step.go
 //   provider_plugin.go= pulumi/pulumi sdk/go/common/resource/plugin/provider_plugin.go
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import {
@@ -107,7 +108,11 @@ export interface EngineOptions {
   readonly secretKeys?: readonly string[];
   /** Project directory: cwd of the program and the host. Default: the repository root. */
   readonly cwd?: string;
-  /** Concurrent resource operations. Default unbounded, like `pulumi up --parallel` since v3. */
+  /**
+   * Concurrent resource operations. Default 4 × CPUs, as `pulumi up --parallel` defaults in the real CLI
+   * (operations/up.go `defaultParallel`: GOMAXPROCS × 4, or PULUMI_PARALLEL): a create waiting for its org's
+   * start lock holds one of these slots, which the real CLI showed (bench: two orgs in one stack).
+   */
   readonly parallel?: number;
   /** Extra environment for the host. */
   readonly hostEnv?: Record<string, string>;
@@ -197,7 +202,7 @@ export class Engine {
     this.stack = options.stack ?? "dev";
     this.config = { ...options.config };
     this.cwd = options.cwd ?? REPO_ROOT;
-    this.parallel = options.parallel ?? Number.MAX_SAFE_INTEGER;
+    this.parallel = (options.parallel ?? Number(process.env.PULUMI_PARALLEL ?? 0)) || os.cpus().length * 4;
   }
 
   /** The current stack config (namespaced keys). */
