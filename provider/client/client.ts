@@ -111,12 +111,13 @@ export class EnosClient extends EnosRequester implements EnosApi {
 
   /**
    * Live status from a listing shared with every concurrent caller in this process for the same gateway and
-   * org and credentials; `notBefore` (epoch ms, same clock as the client's) demands a listing started at or after it.
+   * org and credentials; `notBefore` (epoch ms, same clock as the client's) demands a listing started at or after it;
+   * `reuseWithinMs` (refresh reads only) accepts a refresh's listing that finished that recently (coalesce.ts).
    */
   async getPipelineStatus(
     orgId: string,
     pipelineId: string,
-    options?: { readonly notBefore?: number },
+    options?: { readonly notBefore?: number; readonly reuseWithinMs?: number },
   ): Promise<PipelineSummary | undefined> {
     requireId("orgId", orgId);
     requireId("pipelineId", pipelineId);
@@ -125,10 +126,16 @@ export class EnosClient extends EnosRequester implements EnosApi {
       // Per gateway and credentials: two access keys may see different pipelines (or none).
       `${this.credentialKey}\n${orgId}`,
     );
-    const byId = await coalescedRead(slot, options?.notBefore, this.clock, async () => {
-      const list = await this.listPipelines(orgId, { ifReleased: true });
-      return new Map(list.map((p) => [p.pipelineId, p]));
-    });
+    const byId = await coalescedRead(
+      slot,
+      options?.notBefore,
+      this.clock,
+      async () => {
+        const list = await this.listPipelines(orgId, { ifReleased: true });
+        return new Map(list.map((p) => [p.pipelineId, p]));
+      },
+      options?.reuseWithinMs,
+    );
     return byId.get(pipelineId);
   }
 

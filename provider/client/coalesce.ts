@@ -9,7 +9,11 @@
  * - A caller with `notBefore` joins the read in flight only if it started at or after `notBefore` (so a poll
  *   after a mutation never gets an answer from before the mutation); otherwise it joins the queued read, which
  *   starts as soon as the current one settles. A `notBefore` in the future counts as "now".
- * - With nothing in flight, the caller starts a read. Results are not cached once a read settles.
+ * - With nothing in flight, the caller starts a read.
+ * - A caller that passes `reuseWithinMs` (a refresh `read`, never a wait) may also take the result of a read
+ *   that such a caller started and that finished at most that long ago: the engine sends a refresh's Reads a
+ *   few at a time (`--parallel`), so without this, 200 Reads cost one listing per wave. Reads started by waits
+ *   are never kept, so a wait's answer never serves a later refresh, and nothing is kept longer than the window.
  */
 import { processGlobal } from "../registry.js";
 
@@ -22,6 +26,8 @@ interface Flight<T> {
 export interface CoalesceSlot<T> {
   current: Flight<T> | undefined;
   queued: Promise<T> | undefined;
+  /** The last result of a read started by a `reuseWithinMs` caller, and when it arrived. */
+  recent?: { readonly finishedAt: number; readonly value: T } | undefined;
 }
 
 /** A new, empty slot (for tests and for {@link coalesceSlot}). */
@@ -40,13 +46,23 @@ export function coalesceSlot<T>(family: string, key: string): CoalesceSlot<T> {
   return slot;
 }
 
-function launch<T>(slot: CoalesceSlot<T>, clock: () => number, read: () => Promise<T>): Promise<T> {
+function launch<T>(
+  slot: CoalesceSlot<T>,
+  clock: () => number,
+  read: () => Promise<T>,
+  keep: boolean,
+): Promise<T> {
   const startedAt = clock();
-  const promise = read().finally(() => {
-    if (slot.current?.promise === promise) {
-      slot.current = undefined;
-    }
-  });
+  const promise = read()
+    .then((value) => {
+      if (keep) slot.recent = { finishedAt: clock(), value };
+      return value;
+    })
+    .finally(() => {
+      if (slot.current?.promise === promise) {
+        slot.current = undefined;
+      }
+    });
   slot.current = { startedAt, promise };
   return promise;
 }
@@ -57,8 +73,18 @@ export function coalescedRead<T>(
   notBefore: number | undefined,
   clock: () => number,
   read: () => Promise<T>,
+  reuseWithinMs?: number,
 ): Promise<T> {
   const now = clock();
+  const recent = slot.recent;
+  if (
+    reuseWithinMs !== undefined &&
+    notBefore === undefined &&
+    recent &&
+    now - recent.finishedAt <= reuseWithinMs
+  )
+    return Promise.resolve(recent.value);
+  const keep = reuseWithinMs !== undefined;
   const current = slot.current;
   const threshold = notBefore === undefined ? -Infinity : Math.min(notBefore, now);
   if (current !== undefined && current.startedAt >= threshold) {
@@ -68,7 +94,7 @@ export function coalescedRead<T>(
     return slot.queued;
   }
   if (current === undefined) {
-    return launch(slot, clock, read);
+    return launch(slot, clock, read, keep);
   }
   const queued = current.promise
     .then(
@@ -77,7 +103,7 @@ export function coalescedRead<T>(
     )
     .then(() => {
       slot.queued = undefined;
-      return launch(slot, clock, read);
+      return launch(slot, clock, read, keep);
     });
   slot.queued = queued;
   return queued;

@@ -62,12 +62,13 @@ export async function observePipeline(
   deps: PipelineDeps,
   spec: Pick<PipelineSpec, "orgId" | "pipelineId">,
   notBefore: number | undefined,
+  reuseWithinMs?: number,
 ): Promise<Observation | undefined> {
   const client = deps.client();
   const row: PipelineSummary | undefined = await client.getPipelineStatus(
     spec.orgId,
     spec.pipelineId,
-    notBefore === undefined ? {} : { notBefore },
+    notBefore === undefined ? (reuseWithinMs === undefined ? {} : { reuseWithinMs }) : { notBefore },
   );
   if (row) {
     return {

@@ -41,6 +41,9 @@ import { PIPELINE_SCHEMA_VERSION, pipelineSpecOf, storedPipeline, type StoredPip
 export { PIPELINE_SCHEMA_VERSION };
 
 type Props = Record<string, unknown>;
+
+/** How old a listing started by another refresh Read may be and still answer a Read (see coalesce.ts). */
+const REFRESH_LISTING_REUSE_MS = 1_000;
 type Operation = "create" | "update" | "delete";
 
 const REPLACE_KEYS = ["pipelineId", "orgId"] as const;
@@ -126,7 +129,9 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
     const target = { orgId: stored.orgId, pipelineId: stored.pipelineId };
     let observed: Observation | undefined;
     try {
-      observed = await observePipeline(this.deps, target, undefined);
+      // A refresh's Reads arrive a few at a time (the engine's --parallel): let them share a listing that another
+      // Read of this refresh finished within the last second, instead of one listing per wave.
+      observed = await observePipeline(this.deps, target, undefined, REFRESH_LISTING_REUSE_MS);
     } catch (error) {
       throw new Error(
         `EnosPipelineDeployment ${target.pipelineId} (org ${target.orgId}): refresh failed reading the status: ${describeCause(error)}. Next: ${nextStep(error, "timeouts.update")}`,

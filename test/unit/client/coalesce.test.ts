@@ -41,6 +41,50 @@ describe("coalescedRead", () => {
     expect(await second).toBe("v2");
   });
 
+  it("a refresh read reuses another refresh read's result for reuseWithinMs after it arrived, and no longer", async () => {
+    const slot = emptySlot<string>();
+    const { read, pending, started } = controlledReads();
+    let now = 1_000;
+    const clock = () => now;
+    const first = coalescedRead(slot, undefined, clock, read, 1_000);
+    now = 1_050;
+    pending[0]!.resolve("v1");
+    expect(await first).toBe("v1");
+    now = 2_050; // exactly the window after it arrived
+    expect(await coalescedRead(slot, undefined, clock, read, 1_000)).toBe("v1");
+    expect(started()).toBe(1);
+    now = 2_051;
+    const late = coalescedRead(slot, undefined, clock, read, 1_000);
+    expect(started()).toBe(2);
+    pending[1]!.resolve("v2");
+    expect(await late).toBe("v2");
+  });
+
+  it("never serves a wait (notBefore) or a caller without reuseWithinMs from a kept result", async () => {
+    const slot = emptySlot<string>();
+    const { read, pending, started } = controlledReads();
+    const refresh = coalescedRead(slot, undefined, () => 0, read, 1_000);
+    pending[0]!.resolve("v1");
+    await refresh;
+    const wait = coalescedRead(slot, 0, () => 0, read);
+    const plain = coalescedRead(slot, undefined, () => 0, read);
+    expect(started()).toBe(2);
+    pending[1]!.resolve("v2");
+    expect([await wait, await plain]).toEqual(["v2", "v2"]);
+  });
+
+  it("keeps nothing from a read a wait started, so a later refresh read lists again", async () => {
+    const slot = emptySlot<string>();
+    const { read, pending, started } = controlledReads();
+    const wait = coalescedRead(slot, 0, () => 0, read);
+    pending[0]!.resolve("v1");
+    await wait;
+    const refresh = coalescedRead(slot, undefined, () => 0, read, 1_000);
+    expect(started()).toBe(2);
+    pending[1]!.resolve("v2");
+    expect(await refresh).toBe("v2");
+  });
+
   it("joins an in-flight read that started at or after notBefore", async () => {
     const slot = emptySlot<string>();
     const { read, pending, started } = controlledReads();
