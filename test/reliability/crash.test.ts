@@ -22,7 +22,6 @@ import {
 } from "./support.js";
 
 const suite = useSuite();
-const SLOW = { start: 800, pause: 800, stop: 800, release: 30 };
 
 /** Kill this process's only provider host once `probe` holds. */
 async function killHostWhen(probe: () => Promise<boolean>): Promise<void> {
@@ -38,7 +37,8 @@ const showing = (id: string, status: string) => async () =>
 describe("provider host killed mid-verb", () => {
   it("during create, while a start is in progress: the next up adopts it without a second start", async () => {
     const { sim } = suite;
-    await sim.admin.setConfig({ delays: SLOW });
+    // Every transition is held (no timer to race): the first start stays STARTING until the test lets it go.
+    for (const id of [P1, P2, P3]) await sim.admin.holdTransitions(id);
     const pipelines: Entry[] = [
       { name: "p1", pipelineId: P1 },
       { name: "p2", pipelineId: P2 },
@@ -56,9 +56,13 @@ describe("provider host killed mid-verb", () => {
     expect(stack.state().resources).toEqual([]);
     expect(mutations(await callsSince(sim))).toHaveLength(1);
 
-    await sim.admin.setConfig({ delays: { start: 60, pause: 30, stop: 30, release: 30 } });
+    // The next up meets the start still in progress and waits for it; EnOS finishes it (proceed) once that up
+    // has listed the org, and lets the others run unheld.
     const since = await mark(sim);
-    const next = expectOk(await stack.up(PROGRAM));
+    const resumed = stack.up(PROGRAM);
+    await until(async () => (await callsSince(sim, since)).some((c) => c.endpoint === "listPipelines"));
+    for (const id of [P1, P2, P3]) await sim.admin.proceed(id);
+    const next = expectOk(await resumed);
     expect(changes(next)).toEqual(["create p1", "create p2", "create p3"]);
     expect(await statuses(sim, P1, P2, P3)).toEqual({ [P1]: "RUNNING", [P2]: "RUNNING", [P3]: "RUNNING" });
     for (const name of ["p1", "p2", "p3"]) expect(outputsOf(stack, name).status).toBe("RUNNING");
@@ -78,11 +82,12 @@ describe("provider host killed mid-verb", () => {
     const stack = suite.stack(one(1000));
     expectOk(await stack.up(PROGRAM));
 
-    await sim.admin.setConfig({ delays: SLOW });
+    await sim.admin.holdTransitions(P1);
     let since = await mark(sim);
     const running = stack.up(PROGRAM, { config: one(4000) });
     await killHostWhen(showing(P1, "PAUSING"));
     const crashed = await running;
+    await sim.admin.proceed(P1); // EnOS finishes the pause after the host is gone
     expect(crashed.errors.length).toBeGreaterThan(0);
     expect(mutations(await callsSince(sim, since))).toEqual([`pausePipeline ${P1} 0`]);
     // The update never returned: state still has the old options and the last status it saw.
@@ -105,11 +110,12 @@ describe("provider host killed mid-verb", () => {
     const stack = suite.stack(environment([{ name: "p1", pipelineId: P1 }]));
     expectOk(await stack.up(PROGRAM));
 
-    await sim.admin.setConfig({ delays: SLOW });
+    await sim.admin.holdTransitions(P1);
     const since = await mark(sim);
     const running = stack.destroy();
     await killHostWhen(showing(P1, "STOPPING"));
     const crashed = await running;
+    await sim.admin.proceed(P1); // EnOS finishes the stop after the host is gone
     expect(crashed.errors.length).toBeGreaterThan(0);
     expect(stack.state().resources).toHaveLength(1);
 
