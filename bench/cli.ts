@@ -5,7 +5,7 @@ import type { PulumiCli } from "../tools/pulumi-cli/locate.js";
 import { promotionProgram, UserProject, type CliResult } from "../tools/pulumi-cli/project.js";
 import type { Seed } from "../simulator/index.js";
 import { median, round } from "./stats.js";
-import { benchSeed, DELAYS, LATENCY_MS, pipelineEntries, type BenchSimulator } from "./world.js";
+import { benchSeed, credentials, DELAYS, LATENCY_MS, pipelineEntries, type BenchSimulator } from "./world.js";
 
 /** 200 (or `count`) dynamic resources whose provider answers without doing anything. */
 export const TRIVIAL_PROGRAM = `"use strict";
@@ -74,24 +74,17 @@ function must(what: string, result: CliResult): CliResult {
   return result;
 }
 
-function credentials(sim: BenchSimulator): Record<string, string> {
-  return {
-    "enos:apiGateway": sim.url,
-    "enos:accessKey": "demo-access-key",
-    "enos:orgId": "o-demo",
-    "enos:userId": "u-demo",
-  };
-}
-
 async function ourProject(
   cli: PulumiCli,
   sim: BenchSimulator,
   pipelines: readonly unknown[],
 ): Promise<UserProject> {
+  // The bench's stack config, the secret key set as a secret, as a user would.
+  const { "enos:secretKey": secretKey = "", ...plain } = credentials(sim);
   const project = new UserProject(cli, promotionProgram(), { name: "pulumi-enos" });
   await project.init(
-    { ...credentials(sim), "pulumi-enos:pipelines": pipelines, "pulumi-enos:flows": [] },
-    { "enos:secretKey": "demo-secret-key" },
+    { ...plain, "pulumi-enos:pipelines": pipelines, "pulumi-enos:flows": [] },
+    { "enos:secretKey": secretKey },
   );
   return project;
 }
