@@ -4,6 +4,7 @@
 import type { PulumiCli } from "../tools/pulumi-cli/locate.js";
 import { promotionProgram, UserProject, type CliResult } from "../tools/pulumi-cli/project.js";
 import type { Seed } from "../simulator/index.js";
+import { LOAD_WORKERS, underLoad } from "./load.js";
 import { median, round } from "./stats.js";
 import { benchSeed, credentials, DELAYS, LATENCY_MS, pipelineEntries, type BenchSimulator } from "./world.js";
 
@@ -50,6 +51,12 @@ export interface CliBench {
     /** ours / trivial wall time, per command (goal ≤ 1.5 for no-op up and preview). */
     readonly ratio: Readonly<Record<"noopUp" | "preview" | "refresh", number>>;
     readonly goalRatio: number;
+    /** `pulumi refresh` of ours again, `reps` times, with `workers` busy loops beside it: calls must not grow. */
+    readonly refreshUnderLoad: {
+      readonly workers: number;
+      readonly calls: number;
+      readonly allCalls: readonly number[];
+    };
   };
   readonly orgs: {
     readonly perOrg: number;
@@ -180,6 +187,10 @@ async function scale(
           `preview ${o.preview.wallMs} vs ${t.preview.wallMs} ms, refresh ${o.refresh.wallMs} vs ${t.refresh.wallMs} ms`,
       );
     }
+    const loadedCalls: number[] = [];
+    for (let rep = 0; rep < reps; rep += 1)
+      loadedCalls.push((await underLoad(() => timed(sim, "refresh under load", () => ours.refresh()))).calls);
+    say(`cli refresh ${n} with ${LOAD_WORKERS} busy loops: ${loadedCalls.join(", ")} EnOS calls`);
     const o = medians(oursRuns);
     const t = medians(trivialRuns);
     const ratio = (verb: keyof Verbs): number => round(o[verb].wallMs / t[verb].wallMs, 3);
@@ -190,6 +201,7 @@ async function scale(
       trivial: t,
       ratio: { noopUp: ratio("noopUp"), preview: ratio("preview"), refresh: ratio("refresh") },
       goalRatio: 1.5,
+      refreshUnderLoad: { workers: LOAD_WORKERS, calls: median(loadedCalls), allCalls: loadedCalls },
     };
   } finally {
     ours.dispose();

@@ -16,6 +16,7 @@ import { runHealthGate, type HealthGateFigures } from "./health-gate.js";
 import { runHostCost, runHostStartPair, type HostCostRun } from "./host-cost.js";
 import { locatePulumiCli } from "../tools/pulumi-cli/locate.js";
 import { instrumentHosts, take } from "./instrument.js";
+import { LOAD_WORKERS } from "./load.js";
 import { rolloutBound, runRollout, type RolloutRun } from "./rollout.js";
 import { runFlows, runScale } from "./scale.js";
 import { loadAverage, machineInfo, median, round } from "./stats.js";
@@ -119,7 +120,7 @@ async function main(): Promise<void> {
     }
     const scale = await runScale(sim, dir, opts.scaleN, opts.reps);
     say(
-      `scale ${opts.scaleN}: adopt ${scale.adopt.calls} calls, no-op ${scale.noop.calls} calls / ${scale.noop.mutations} mutations, refresh ${scale.refreshes.map((r) => r.calls).join(", ")} calls (direct ${scale.directReadCalls.join(", ")})`,
+      `scale ${opts.scaleN}: adopt ${scale.adopt.calls} calls, no-op ${scale.noop.calls} calls / ${scale.noop.mutations} mutations, refresh ${scale.refreshes.map((r) => r.calls).join(", ")} calls (under load ${scale.refreshesUnderLoad.map((r) => r.calls).join(", ")}; direct ${scale.directReadCalls.join(", ")})`,
     );
     const flows = await runFlows(sim, dir, opts.flowsN);
     say(`flows ${opts.flowsN}: ${flows.calls} calls (${flows.callsPerFlow} per flow)`);
@@ -246,6 +247,12 @@ function report(
       directReadCalls: median(scale.directReadCalls),
       allDirectReadCalls: scale.directReadCalls,
       listingCalls: median(scale.refreshes.map((r) => r.listingCalls)),
+      underLoad: {
+        workers: LOAD_WORKERS,
+        calls: median(scale.refreshesUnderLoad.map((r) => r.calls)),
+        allCalls: scale.refreshesUnderLoad.map((r) => r.calls),
+        wallMs: round(median(scale.refreshesUnderLoad.map((r) => r.wallMs))),
+      },
       wallMs: round(median(scale.refreshes.map((r) => r.wallMs))),
       byEndpoint: scale.refreshes[0]?.byEndpoint ?? {},
     },
@@ -334,6 +341,11 @@ function table(r: Results): string {
       `${r.refresh.boundCalls}; ≤ ×${r.refresh.goalRatio}`,
     ],
     [
+      `  the same with ${r.refresh.underLoad.workers} busy loops beside it`,
+      `${r.refresh.underLoad.calls} (runs ${r.refresh.underLoad.allCalls.join(", ")})`,
+      `${r.refresh.calls}`,
+    ],
+    [
       `  ${r.refresh.n} Reads sent straight to a host`,
       `${r.refresh.directReadCalls} (runs ${r.refresh.allDirectReadCalls.join(", ")})`,
       "",
@@ -382,6 +394,11 @@ function table(r: Results): string {
         `${c.scale.ours[verb].wallMs} / ${c.scale.trivial[verb].wallMs} ms = ×${c.scale.ratio[verb]} (${c.scale.ours[verb].calls} EnOS calls)`,
         verb === "refresh" ? "" : `≤ ×${c.scale.goalRatio}`,
       ]),
+      [
+        `  pulumi refresh ${c.scale.n} with ${c.scale.refreshUnderLoad.workers} busy loops beside it`,
+        `${c.scale.refreshUnderLoad.calls} EnOS calls (runs ${c.scale.refreshUnderLoad.allCalls.join(", ")})`,
+        `${c.scale.ours.refresh.calls}`,
+      ],
       [
         `  2 orgs × ${c.orgs.perOrg}: both / slower alone`,
         `${c.orgs.bothMs} / ${Math.max(...c.orgs.aloneMs)} ms = ×${c.orgs.ratio}`,

@@ -3,6 +3,7 @@
 import type { Engine } from "../test/host/engine.js";
 import { ProviderHost, REPO_ROOT } from "../test/host/host.js";
 import { take, type HostMemory } from "./instrument.js";
+import { underLoad } from "./load.js";
 import { round } from "./stats.js";
 import {
   benchSeed,
@@ -16,6 +17,8 @@ import {
   type Traffic,
   type BenchSimulator,
 } from "./world.js";
+
+type RefreshFigures = VerbFigures & { readonly listingCalls: number };
 
 /** EnOS traffic and cost of one verb over the N-resource stack. */
 export interface VerbFigures {
@@ -32,7 +35,9 @@ export interface ScaleResult {
   readonly adopt: VerbFigures;
   readonly noop: VerbFigures;
   /** One entry per refresh (each in its own host, as `pulumi refresh` runs). */
-  readonly refreshes: readonly (VerbFigures & { readonly listingCalls: number })[];
+  readonly refreshes: readonly RefreshFigures[];
+  /** The same refreshes with the CPUs busy (bench/load.ts): the calls must not grow with load. */
+  readonly refreshesUnderLoad: readonly RefreshFigures[];
   /** EnOS calls of N concurrent Read RPCs sent straight to a fresh host, once per refresh repetition. */
   readonly directReadCalls: readonly number[];
   readonly refreshBoundCalls: number;
@@ -99,25 +104,38 @@ export async function runScale(
     countCalls(second.result.timings.calls),
   );
 
-  const refreshes: (VerbFigures & { listingCalls: number })[] = [];
-  for (let rep = 0; rep < refreshReps; rep += 1) {
-    const refreshed = await measureTraffic(sim, () => engine.refresh());
-    mustSucceed("refresh", refreshed.result);
-    const drifted = refreshed.result.steps.filter((s) => s.detail !== "same");
-    if (drifted.length > 0) throw new Error(`refresh saw drift on ${drifted.length} resources`);
-    refreshes.push({
-      ...figures(
-        n,
-        refreshed.result.timings.totalMs,
-        refreshed.traffic,
-        countCalls(refreshed.result.timings.calls),
-      ),
-      listingCalls: refreshed.traffic.counts.byEndpoint.listPipelines ?? 0,
-    });
-  }
+  const refreshes: RefreshFigures[] = [];
+  for (let rep = 0; rep < refreshReps; rep += 1) refreshes.push(await refresh(sim, engine, n));
+  const refreshesUnderLoad: RefreshFigures[] = [];
+  for (let rep = 0; rep < refreshReps; rep += 1)
+    refreshesUnderLoad.push(await underLoad(() => refresh(sim, engine, n)));
   const direct: number[] = [];
   for (let rep = 0; rep < refreshReps; rep += 1) direct.push(await directReads(sim, engine));
-  return { adopt, noop, refreshes, directReadCalls: direct, refreshBoundCalls: Math.ceil(n / PAGE_SIZE) };
+  return {
+    adopt,
+    noop,
+    refreshes,
+    refreshesUnderLoad,
+    directReadCalls: direct,
+    refreshBoundCalls: Math.ceil(n / PAGE_SIZE),
+  };
+}
+
+/** One refresh of the adopted stack, in its own host; nothing may have drifted. */
+async function refresh(sim: BenchSimulator, engine: Engine, n: number): Promise<RefreshFigures> {
+  const refreshed = await measureTraffic(sim, () => engine.refresh());
+  mustSucceed("refresh", refreshed.result);
+  const drifted = refreshed.result.steps.filter((s) => s.detail !== "same");
+  if (drifted.length > 0) throw new Error(`refresh saw drift on ${drifted.length} resources`);
+  return {
+    ...figures(
+      n,
+      refreshed.result.timings.totalMs,
+      refreshed.traffic,
+      countCalls(refreshed.result.timings.calls),
+    ),
+    listingCalls: refreshed.traffic.counts.byEndpoint.listPipelines ?? 0,
+  };
 }
 
 /**
