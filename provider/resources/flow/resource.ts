@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { StackTracesOff } from "../common/stack-traces.js";
 import { thinProvider } from "../common/thin.js";
 
 /** Inputs of {@link EnosFlowSchedule}. */
@@ -43,25 +44,32 @@ export class EnosFlowSchedule extends pulumi.dynamic.Resource {
     const config = new pulumi.Config("enos");
     const orgId: pulumi.Input<string> | undefined = args.orgId ?? config.get("orgId");
     const userId: pulumi.Input<string> | undefined = args.userId ?? config.get("userId");
-    super(
-      provider,
-      name,
-      {
-        ...args,
-        orgId,
-        userId,
-        active: undefined,
-        flowName: undefined,
-        cron: undefined,
-        cycle: undefined,
-        locked: undefined,
-        adoptedActive: undefined,
-        schemaVersion: undefined,
-      },
-      opts,
-      "enos",
-      "EnosFlowSchedule",
-    );
+    const stacks = new StackTracesOff();
+    try {
+      super(
+        provider,
+        name,
+        {
+          ...args,
+          orgId,
+          userId,
+          active: undefined,
+          flowName: undefined,
+          cron: undefined,
+          cycle: undefined,
+          locked: undefined,
+          adoptedActive: undefined,
+          schemaVersion: undefined,
+        },
+        opts,
+        "enos",
+        "EnosFlowSchedule",
+      );
+    } catch (error) {
+      throw stacks.located(error, new.target);
+    } finally {
+      stacks.restore();
+    }
     if (opts?.customTimeouts !== undefined) {
       // Said once rather than silently ignored: someone who set a deadline expects it to mean something.
       void pulumi.log.warn(

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { timeoutsFromCustomTimeouts } from "../common/custom-timeouts.js";
+import { StackTracesOff } from "../common/stack-traces.js";
 import { thinProvider } from "../common/thin.js";
 
 /** Inputs of {@link EnosPipelineDeployment}. */
@@ -99,23 +100,30 @@ export class EnosPipelineDeployment extends pulumi.dynamic.Resource {
     const orgId = args.orgId ?? new pulumi.Config("enos").get("orgId");
     const timeouts =
       args.timeouts ?? timeoutsFromCustomTimeouts(`EnosPipelineDeployment ${name}`, opts?.customTimeouts);
-    super(
-      provider,
-      name,
-      {
-        ...args,
-        orgId,
-        timeouts,
-        status: undefined,
-        pipelineName: undefined,
-        releasedVersion: undefined,
-        draftVersion: undefined,
-        schemaVersion: undefined,
-        health: undefined,
-      },
-      opts,
-      "enos",
-      "EnosPipelineDeployment",
-    );
+    const stacks = new StackTracesOff();
+    try {
+      super(
+        provider,
+        name,
+        {
+          ...args,
+          orgId,
+          timeouts,
+          status: undefined,
+          pipelineName: undefined,
+          releasedVersion: undefined,
+          draftVersion: undefined,
+          schemaVersion: undefined,
+          health: undefined,
+        },
+        opts,
+        "enos",
+        "EnosPipelineDeployment",
+      );
+    } catch (error) {
+      throw stacks.located(error, new.target);
+    } finally {
+      stacks.restore();
+    }
   }
 }
