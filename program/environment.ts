@@ -101,7 +101,6 @@ export interface EnvironmentOutputs {
   readonly flows: Record<string, pulumi.Output<{ enabled: boolean; active: boolean }>>;
 }
 
-/** Declare the environment's resources. */
 /**
  * The entries in round-robin order across organisations, each org's own order kept. The engine runs at most
  * `--parallel` operations at once (default 4 × CPUs) and a create waiting for its org's start lock holds one, so
@@ -124,6 +123,7 @@ export function interleaveOrgs<T extends { readonly orgId?: unknown }>(entries: 
   return out;
 }
 
+/** Declare the environment's resources. */
 export function deployEnvironment(env: EnvironmentConfig): EnvironmentOutputs {
   const pipelines: EnvironmentOutputs["pipelines"] = {};
   for (const { name: resourceName, ...args } of interleaveOrgs(env.pipelines)) {
