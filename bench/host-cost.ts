@@ -21,8 +21,8 @@ export interface HostCostRun {
 
 const CALLS = 200;
 
-/** One host: start, Configure, first Check, then CALLS sequential Checks and Diffs of a pipeline. */
-export async function runHostCost(config: Record<string, string>): Promise<HostCostRun> {
+/** The one pipeline the repository's program registers for a one-pipeline stack. */
+async function registeredPipeline(config: Record<string, string>) {
   const program = await runProgram(PROGRAM, {
     project: "pulumi-enos",
     stack: "host-cost",
@@ -35,6 +35,23 @@ export async function runHostCost(config: Record<string, string>): Promise<HostC
   });
   const registered = program.resources.find((r) => r.type === PIPELINE_TYPE);
   if (!registered) throw new Error("host cost: the program registered no pipeline");
+  return registered;
+}
+
+/** Milliseconds of each of CALLS calls made one after the other. */
+async function timeCalls(call: () => Promise<void>): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < CALLS; i += 1) {
+    const s = performance.now();
+    await call();
+    times.push(performance.now() - s);
+  }
+  return times;
+}
+
+/** One host: start, Configure, first Check, then CALLS sequential Checks and Diffs of a pipeline. */
+export async function runHostCost(config: Record<string, string>): Promise<HostCostRun> {
+  const registered = await registeredPipeline(config);
 
   const t0 = performance.now();
   const host = await ProviderHost.start({ cwd: REPO_ROOT, env: { PULUMI_CONFIG: JSON.stringify(config) } });
@@ -50,12 +67,9 @@ export async function runHostCost(config: Record<string, string>): Promise<HostC
     if (first.failures.length > 0)
       throw new Error(`host cost: check failed: ${JSON.stringify(first.failures)}`);
 
-    const checks: number[] = [];
-    for (let i = 0; i < CALLS; i += 1) {
-      const s = performance.now();
+    const checks = await timeCalls(async () => {
       await host.check(registered.urn, first.inputs, registered.inputs);
-      checks.push(performance.now() - s);
-    }
+    });
     // Olds as state would hold them after a create that found the pipeline RUNNING: Diff reports no change.
     const olds: Props = {
       ...first.inputs,
@@ -63,13 +77,10 @@ export async function runHostCost(config: Record<string, string>): Promise<HostC
       pipelineName: "sim-pipeline-0001",
       schemaVersion: 1,
     };
-    const diffs: number[] = [];
-    for (let i = 0; i < CALLS; i += 1) {
-      const s = performance.now();
+    const diffs = await timeCalls(async () => {
       const diff = await host.diff(registered.urn, "sim-pipeline-0001", olds, first.inputs, first.inputs);
-      diffs.push(performance.now() - s);
       if (diff.changes === "some") throw new Error("host cost: the no-change Diff reported changes");
-    }
+    });
     return {
       spawnMs: round(spawnMs),
       configureMs: round(configureMs),

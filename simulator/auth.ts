@@ -61,6 +61,61 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** A token request whose fields are present and of the right type (not yet authenticated). */
+interface TokenRequest {
+  readonly appKey: string;
+  readonly encryption: string;
+  readonly timestamp: string | number;
+  /** Present on a refresh. */
+  readonly accessToken: string | undefined;
+}
+
+/** The body's fields, or the token service's answer to a body that is not JSON, misses one or mistypes one. */
+function parseTokenRequest(bodyText: string, refresh: boolean): { request: TokenRequest } | { reply: Reply } {
+  let body: unknown;
+  try {
+    body = JSON.parse(bodyText);
+  } catch {
+    return { reply: tokenReply(1004, "Invalid parameter: the request body is not JSON", null) };
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    return { reply: tokenReply(1004, "Invalid parameter: the request body must be a JSON object", null) };
+  }
+  const fields = body as Record<string, unknown>;
+  const required = refresh
+    ? ["appKey", "encryption", "timestamp", "accessToken"]
+    : ["appKey", "encryption", "timestamp"];
+  for (const name of required) {
+    const v = fields[name];
+    if (v === undefined || v === null || v === "") {
+      return { reply: tokenReply(1202, `Parameter ${name} is empty`, null) };
+    }
+  }
+  const { appKey, encryption, timestamp, accessToken } = fields;
+  if (
+    typeof appKey !== "string" ||
+    typeof encryption !== "string" ||
+    (typeof timestamp !== "string" && typeof timestamp !== "number") ||
+    (refresh && typeof accessToken !== "string")
+  ) {
+    return {
+      reply: tokenReply(
+        1004,
+        "Invalid parameter: appKey, encryption and accessToken are strings, timestamp a number",
+        null,
+      ),
+    };
+  }
+  return {
+    request: {
+      appKey,
+      encryption,
+      timestamp,
+      accessToken: typeof accessToken === "string" ? accessToken : undefined,
+    },
+  };
+}
+
 export interface TokenServiceOptions {
   readonly clock: () => number;
   readonly ttlSeconds: () => number;
@@ -107,38 +162,19 @@ export class TokenService {
 
   /** `POST /apim-token-service/v2.0/token/get` (refresh = false) or `/token/refresh`. */
   handleToken(bodyText: string, refresh: boolean): Reply {
-    let body: unknown;
-    try {
-      body = JSON.parse(bodyText);
-    } catch {
-      return tokenReply(1004, "Invalid parameter: the request body is not JSON", null);
-    }
-    if (typeof body !== "object" || body === null || Array.isArray(body)) {
-      return tokenReply(1004, "Invalid parameter: the request body must be a JSON object", null);
-    }
-    const fields = body as Record<string, unknown>;
-    const required = refresh
-      ? ["appKey", "encryption", "timestamp", "accessToken"]
-      : ["appKey", "encryption", "timestamp"];
-    for (const name of required) {
-      const v = fields[name];
-      if (v === undefined || v === null || v === "") {
-        return tokenReply(1202, `Parameter ${name} is empty`, null);
-      }
-    }
-    const { appKey, encryption, timestamp, accessToken } = fields;
-    if (
-      typeof appKey !== "string" ||
-      typeof encryption !== "string" ||
-      (typeof timestamp !== "string" && typeof timestamp !== "number") ||
-      (refresh && typeof accessToken !== "string")
-    ) {
-      return tokenReply(
-        1004,
-        "Invalid parameter: appKey, encryption and accessToken are strings, timestamp a number",
-        null,
-      );
-    }
+    const parsed = parseTokenRequest(bodyText, refresh);
+    if ("reply" in parsed) return parsed.reply;
+    const { request } = parsed;
+    const unsigned = this.checkSignature(request);
+    if (unsigned !== undefined) return unsigned;
+    const now = this.options.clock();
+    const replayed = this.checkReplay(request.encryption, now);
+    if (replayed !== undefined) return replayed;
+    return refresh ? this.refreshToken(request, now) : this.getToken(request.appKey, now);
+  }
+
+  /** 1002 for an unknown app, 1003 for an encryption that is not sha256(appKey + timestamp + secret). */
+  private checkSignature({ appKey, encryption, timestamp }: TokenRequest): Reply | undefined {
     const app = this.apps.get(appKey);
     if (app === undefined) {
       return tokenReply(1002, `appKey ${appKey} does not exist`, null);
@@ -150,26 +186,37 @@ export class TokenService {
         null,
       );
     }
-    const now = this.options.clock();
+    return undefined;
+  }
+
+  /** 1001 for an `encryption` seen before (a replayed request); otherwise remembers it. */
+  private checkReplay(encryption: string, now: number): Reply | undefined {
     this.pruneEncryptions(now);
     if (this.seenEncryptions.has(encryption)) {
       return tokenReply(1001, "Duplicated encryption: this token request was already used (replay)", null);
     }
     this.seenEncryptions.set(encryption, now);
+    return undefined;
+  }
 
+  /** `token/refresh`: replaces the app's current token, and only that one. */
+  private refreshToken({ appKey, accessToken }: TokenRequest, now: number): Reply {
     const existing = this.current.get(appKey);
-    if (refresh) {
-      const named = typeof accessToken === "string" ? this.tokens.get(accessToken) : undefined;
-      if (named === undefined || named.accessKey !== appKey || named !== existing) {
-        return tokenReply(
-          1204,
-          "Failed to refresh: the accessToken is not the current token of this appKey",
-          null,
-        );
-      }
-      this.tokens.delete(named.token);
-      return this.issue(appKey, now);
+    const named = accessToken === undefined ? undefined : this.tokens.get(accessToken);
+    if (named === undefined || named.accessKey !== appKey || named !== existing) {
+      return tokenReply(
+        1204,
+        "Failed to refresh: the accessToken is not the current token of this appKey",
+        null,
+      );
     }
+    this.tokens.delete(named.token);
+    return this.issue(appKey, now);
+  }
+
+  /** `token/get`: the app's current token while it lives, else a new one. */
+  private getToken(appKey: string, now: number): Reply {
+    const existing = this.current.get(appKey);
     if (existing !== undefined && existing.expiresAt > now) {
       return this.answer(existing, now);
     }

@@ -9,14 +9,14 @@ import { type AdminHost, type ConfigPatch, handleAdmin, isLoopback } from "./adm
 import { SimulatorAdmin } from "./admin-client.js";
 import { TokenService } from "./auth.js";
 import { BatchApi } from "./batch.js";
-import { type FaultRule, FaultStore } from "./faults.js";
+import { type FaultRule, type FaultSubject, FaultStore } from "./faults.js";
 import { RequestLog, redactBody } from "./log.js";
 import { type Reply, envelopeCode, fail } from "./reply.js";
 import { type Route, classify } from "./route.js";
 import { type ParsedSeed, type Seed, defaultSeed, parseSeed } from "./seed.js";
 import { SimState } from "./state.js";
 import { type ApiCall, StreamingApi } from "./streaming.js";
-import type { Delays, SimulatorConfig, SimulatorStateSnapshot } from "./types.js";
+import type { Delays, RequestLogEntry, SimulatorConfig, SimulatorStateSnapshot } from "./types.js";
 import { sendMalformed, sendReply } from "./wire.js";
 
 /** Transition delays when none are given (the CLI uses these too). */
@@ -87,6 +87,39 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     });
     req.on("error", reject);
   });
+}
+
+/** What went out on the wire: the HTTP status and the envelope's code (null: none, or no answer). */
+interface Sent {
+  readonly httpStatus: number;
+  readonly code: number | null;
+}
+
+/** The request-log entry of an EnOS call (the body redacted). */
+function logEntry(
+  incoming: Incoming,
+  at: number,
+  sent: Sent,
+  fired: readonly string[],
+): Omit<RequestLogEntry, "seq"> {
+  const { method, path, query, bodyText, route, requestId } = incoming;
+  return {
+    at,
+    method,
+    path,
+    query: Object.fromEntries(query.entries()),
+    body: redactBody(bodyText, route),
+    endpoint: route.endpoint,
+    httpStatus: sent.httpStatus,
+    code: sent.code,
+    mutation: route.mutation,
+    ...(route.pipelineId === undefined ? {} : { pipelineId: route.pipelineId }),
+    ...(route.flowId === undefined ? {} : { flowId: route.flowId }),
+    ...(route.action === undefined ? {} : { action: route.action }),
+    ...(route.orgId === undefined ? {} : { orgId: route.orgId }),
+    faults: fired,
+    requestId,
+  };
 }
 
 function gatewayError(requestId: string, status: number, msg: string): Reply {
@@ -189,29 +222,12 @@ class Simulator implements AdminHost {
     const method = (req.method ?? "GET").toUpperCase();
     const url = new URL(req.url ?? "/", "http://enos-sim");
     const { pathname: path, searchParams: query } = url;
-    let raw: Buffer;
-    try {
-      raw = await readBody(req, this.maxBodyBytes);
-    } catch (err) {
-      if (err instanceof BodyTooLarge) {
-        sendReply(res, gatewayError(randomUUID().replaceAll("-", ""), 413, "Request body too large"));
-      } else {
-        res.destroy();
-      }
-      return;
-    }
+    const raw = await this.readBodyOrRefuse(req, res);
+    if (raw === undefined) return;
     const bodyText = raw.toString("utf8");
 
     if (path === "/__sim" || path.startsWith("/__sim/")) {
-      const admin = isLoopback(req.socket.remoteAddress)
-        ? handleAdmin(this, method, path, query, bodyText)
-        : { status: 403, json: { error: "the admin API serves loopback peers only" } };
-      const text = JSON.stringify(admin.json);
-      res.writeHead(admin.status, {
-        "content-type": "application/json;charset=UTF-8",
-        "content-length": String(Buffer.byteLength(text)),
-      });
-      res.end(text);
+      this.serveAdmin(req, res, { method, path, query, bodyText });
       return;
     }
 
@@ -219,28 +235,50 @@ class Simulator implements AdminHost {
     const at = this.clock();
     const route = classify(method, path, query, bodyText);
     this.log.count(route);
-    const subject = { method, path, route };
+    const incoming: Incoming = { method, path, route, query, raw, bodyText, requestId };
     const fired: string[] = [];
-    const record = (httpStatus: number, code: number | null): void => {
-      this.log.record({
-        at,
-        method,
-        path,
-        query: Object.fromEntries(query.entries()),
-        body: redactBody(bodyText, route),
-        endpoint: route.endpoint,
-        httpStatus,
-        code,
-        mutation: route.mutation,
-        ...(route.pipelineId === undefined ? {} : { pipelineId: route.pipelineId }),
-        ...(route.flowId === undefined ? {} : { flowId: route.flowId }),
-        ...(route.action === undefined ? {} : { action: route.action }),
-        ...(route.orgId === undefined ? {} : { orgId: route.orgId }),
-        faults: fired,
-        requestId,
-      });
-    };
+    await this.delayAsFaultsSay(incoming, fired);
+    if (this.closed) {
+      res.destroy();
+      return;
+    }
+    const sent = this.answer(req, res, incoming, fired);
+    this.log.record(logEntry(incoming, at, sent, fired));
+  }
 
+  /** The body, or undefined once the request has been answered 413 (too large) or dropped (read error). */
+  private async readBodyOrRefuse(req: IncomingMessage, res: ServerResponse): Promise<Buffer | undefined> {
+    try {
+      return await readBody(req, this.maxBodyBytes);
+    } catch (err) {
+      if (err instanceof BodyTooLarge) {
+        sendReply(res, gatewayError(randomUUID().replaceAll("-", ""), 413, "Request body too large"));
+      } else {
+        res.destroy();
+      }
+      return undefined;
+    }
+  }
+
+  /** The admin API (`/__sim/...`), for loopback peers only; not logged, no latency or faults. */
+  private serveAdmin(
+    req: IncomingMessage,
+    res: ServerResponse,
+    { method, path, query, bodyText }: Pick<Incoming, "method" | "path" | "query" | "bodyText">,
+  ): void {
+    const admin = isLoopback(req.socket.remoteAddress)
+      ? handleAdmin(this, method, path, query, bodyText)
+      : { status: 403, json: { error: "the admin API serves loopback peers only" } };
+    const text = JSON.stringify(admin.json);
+    res.writeHead(admin.status, {
+      "content-type": "application/json;charset=UTF-8",
+      "content-length": String(Buffer.byteLength(text)),
+    });
+    res.end(text);
+  }
+
+  /** The configured latency plus any latency faults, then any hold fault until it is removed. */
+  private async delayAsFaultsSay(subject: FaultSubject, fired: string[]): Promise<void> {
     const latency = this.faults.takeAll(["latency"], subject);
     if (latency.length > 0) fired.push("latency");
     const wait = this.cfg.latencyMs + latency.reduce((sum, rule) => sum + rule.latencyMs, 0);
@@ -250,45 +288,36 @@ class Simulator implements AdminHost {
       fired.push("hold");
       await this.faults.whenRemoved(holds);
     }
-    if (this.closed) {
-      res.destroy();
-      return;
-    }
+  }
 
-    // Gateway faults "before" replace the call; "after" ones replace its answer once it took effect.
+  /**
+   * Answers the call. Gateway faults "before" replace the call; "after" ones replace its answer once it took
+   * effect. Returns what went out, for the log.
+   */
+  private answer(req: IncomingMessage, res: ServerResponse, incoming: Incoming, fired: string[]): Sent {
+    const { requestId } = incoming;
     const before = this.faults.takeFirst(
       ["serverError", "rateLimit", "reset", "malformed"],
-      subject,
+      incoming,
       "before",
     );
-    let reply: Reply;
-    if (before === undefined) {
-      reply = this.dispatch(req, { method, path, route, query, raw, bodyText, requestId }, fired);
-    } else {
+    if (before !== undefined) {
       fired.push(before.kind);
       const emptyOk: Reply = { status: 200, body: { code: 0, msg: "OK", requestId, data: "" } };
-      const sent = this.sendFault(res, before, emptyOk, requestId);
-      record(sent.httpStatus, sent.code);
-      return;
+      return this.sendFault(res, before, emptyOk, requestId);
     }
-    const after = this.faults.takeFirst(["serverError", "reset", "malformed"], subject, "after");
+    const reply = this.dispatch(req, incoming, fired);
+    const after = this.faults.takeFirst(["serverError", "reset", "malformed"], incoming, "after");
     if (after !== undefined) {
       fired.push(after.kind);
-      const sent = this.sendFault(res, after, reply, requestId);
-      record(sent.httpStatus, sent.code);
-      return;
+      return this.sendFault(res, after, reply, requestId);
     }
     sendReply(res, reply);
-    record(reply.status, envelopeCode(reply.body));
+    return { httpStatus: reply.status, code: envelopeCode(reply.body) };
   }
 
   /** Answer (or not) as a gateway fault says; returns what went out, for the log. */
-  private sendFault(
-    res: ServerResponse,
-    rule: GatewayFault,
-    reply: Reply,
-    requestId: string,
-  ): { httpStatus: number; code: number | null } {
+  private sendFault(res: ServerResponse, rule: GatewayFault, reply: Reply, requestId: string): Sent {
     switch (rule.kind) {
       case "reset":
         res.socket?.destroy();

@@ -43,11 +43,10 @@ export interface ImportArgs {
   readonly command: string;
 }
 
-/** `import …` arguments (the subcommand first), or "help". Throws UsageError naming the bad argument. */
-export function parseImportArgs(argv: readonly string[]): ImportArgs | "help" {
-  let parsed;
+/** The flags and positionals, strictly: an unknown flag or a missing value is a UsageError. */
+function parseFlags(argv: readonly string[]) {
   try {
-    parsed = parseArgs({
+    return parseArgs({
       args: [...argv],
       allowPositionals: true,
       strict: true,
@@ -65,7 +64,30 @@ export function parseImportArgs(argv: readonly string[]): ImportArgs | "help" {
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
-  const { values, positionals } = parsed;
+}
+
+/** `--flow`: an EnOS flow id, a positive 32-bit whole number. */
+function flowIdOf(text: string): number {
+  if (!/^[1-9]\d{0,9}$/.test(text) || Number(text) > 2_147_483_647) {
+    throw new UsageError(`--flow must be a flow id, a positive whole number (got ${JSON.stringify(text)})`);
+  }
+  return Number(text);
+}
+
+/** `--match`: a regular expression over pipeline ids and names. */
+function matchOf(text: string): RegExp {
+  try {
+    return new RegExp(text);
+  } catch (error) {
+    throw new UsageError(
+      `--match is not a regular expression: ${error instanceof Error ? error.message : ""}`,
+    );
+  }
+}
+
+/** `import …` arguments (the subcommand first), or "help". Throws UsageError naming the bad argument. */
+export function parseImportArgs(argv: readonly string[]): ImportArgs | "help" {
+  const { values, positionals } = parseFlags(argv);
   if (values.help === true) return "help";
   if (positionals[0] !== "import" || positionals.length > 1) {
     const got = positionals.length === 0 ? "no command" : `"${positionals.join(" ")}"`;
@@ -75,22 +97,8 @@ export function parseImportArgs(argv: readonly string[]): ImportArgs | "help" {
   if (!(FORMATS as readonly string[]).includes(format)) {
     throw new UsageError(`--format must be one of ${FORMATS.join(", ")} (got ${JSON.stringify(format)})`);
   }
-  const flowIds = (values.flow ?? []).map((text) => {
-    if (!/^[1-9]\d{0,9}$/.test(text) || Number(text) > 2_147_483_647) {
-      throw new UsageError(`--flow must be a flow id, a positive whole number (got ${JSON.stringify(text)})`);
-    }
-    return Number(text);
-  });
-  let match: RegExp | undefined;
-  if (values.match !== undefined) {
-    try {
-      match = new RegExp(values.match);
-    } catch (error) {
-      throw new UsageError(
-        `--match is not a regular expression: ${error instanceof Error ? error.message : ""}`,
-      );
-    }
-  }
+  const flowIds = (values.flow ?? []).map(flowIdOf);
+  const match = values.match === undefined ? undefined : matchOf(values.match);
   const nonEmpty = (name: string, value: string | undefined): string | undefined => {
     if (value === "") throw new UsageError(`--${name} must not be empty`);
     return value;

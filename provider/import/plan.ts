@@ -75,34 +75,66 @@ function whySkipped(status: string): string {
   return `status ${status} is a transition in progress: import again once it has settled`;
 }
 
+/** A released pipeline whose live status is a run state to keep. */
+interface Adoptable {
+  readonly summary: PipelineSummary;
+  readonly desiredState: DesiredState;
+}
+
 /**
  * List every pipeline of the org (released ones with their live status, and the design view for pipelines
  * never released and drafts newer than the release), read each named flow, and plan the resources.
  */
 export async function planImport(enos: EnosApi, request: ImportRequest): Promise<ImportPlan> {
-  const { orgId, match } = request;
+  const { released, design } = await listSelectedPipelines(enos, request);
+  const skipped = neverReleased(design, released);
+  const adoptable = sortAdoptable(released, skipped);
+  const draftOf = new Map(design.map((p) => [p.pipelineId, p.version]));
+  const pipelines = importedPipelines(adoptable, draftOf);
+  const flows = await readFlows(enos, request, skipped);
+  return {
+    orgId: request.orgId,
+    userId: request.userId,
+    pipelines: pipelines.sort(byName),
+    flows: flows.sort(byName),
+    skipped,
+  };
+}
+
+/** The org's released and design listings, each narrowed to the pipelines `match` selects. */
+async function listSelectedPipelines(
+  enos: EnosApi,
+  { orgId, match, onListing }: ImportRequest,
+): Promise<{ released: PipelineSummary[]; design: PipelineSummary[] }> {
   const selected = (p: PipelineSummary): boolean =>
     match === undefined || match.test(p.pipelineId) || match.test(p.pipelineName);
-  request.onListing?.("released");
+  onListing?.("released");
   const released = (await enos.listPipelines(orgId, { ifReleased: true })).filter(selected);
-  request.onListing?.("design");
+  onListing?.("design");
   const design = (await enos.listPipelines(orgId, { ifReleased: false })).filter(selected);
-  const releasedIds = new Set(released.map((p) => p.pipelineId));
-  const draftOf = new Map(design.map((p) => [p.pipelineId, p.version]));
+  return { released, design };
+}
 
-  const skipped: SkippedObject[] = [];
-  for (const p of design) {
-    if (!releasedIds.has(p.pipelineId)) {
-      skipped.push({
-        kind: "pipeline",
-        id: p.pipelineId,
-        name: p.pipelineName,
-        reason:
-          "never released, so there is no run state to adopt: release it in the EnOS console, or declare it by hand",
-      });
-    }
-  }
-  const adoptable: { summary: PipelineSummary; desiredState: DesiredState }[] = [];
+/** Pipelines only in the design view: nothing runs, so there is no run state to adopt. */
+function neverReleased(
+  design: readonly PipelineSummary[],
+  released: readonly PipelineSummary[],
+): SkippedObject[] {
+  const releasedIds = new Set(released.map((p) => p.pipelineId));
+  return design
+    .filter((p) => !releasedIds.has(p.pipelineId))
+    .map((p) => ({
+      kind: "pipeline",
+      id: p.pipelineId,
+      name: p.pipelineName,
+      reason:
+        "never released, so there is no run state to adopt: release it in the EnOS console, or declare it by hand",
+    }));
+}
+
+/** The released pipelines whose status is a run state; the others go to `skipped`, saying why. */
+function sortAdoptable(released: readonly PipelineSummary[], skipped: SkippedObject[]): Adoptable[] {
+  const adoptable: Adoptable[] = [];
   for (const summary of released) {
     const desiredState = desiredStateOf(summary.status);
     if (desiredState === undefined) {
@@ -116,42 +148,42 @@ export async function planImport(enos: EnosApi, request: ImportRequest): Promise
       adoptable.push({ summary, desiredState });
     }
   }
+  return adoptable;
+}
 
-  const pipelineNames = uniqueNames(
+/** One resource per adoptable pipeline, named uniquely, with notes on what the import could not carry over. */
+function importedPipelines(
+  adoptable: readonly Adoptable[],
+  draftOf: ReadonlyMap<string, string | undefined>,
+): ImportedPipeline[] {
+  const names = uniqueNames(
     adoptable.map(({ summary }) => ({ id: summary.pipelineId, displayName: summary.pipelineName })),
     "pipeline",
   );
-  const pipelines = adoptable.map(({ summary, desiredState }): ImportedPipeline => {
-    const notes: string[] = [];
-    if (summary.executionMode === 1) {
-      notes.push(
-        'EnOS runs it in CLUSTER mode and does not report its resources: before its next start, set executionMode: "CLUSTER" and resourceConfig: { server, yarn: { workerCount, master, slave } }',
-      );
-    }
-    const draft = draftOf.get(summary.pipelineId);
-    if (draft !== undefined && draft !== summary.version) {
-      notes.push(
-        `draft version ${draft} is saved but not released (released: ${summary.version ?? "unknown"}); set releaseTrigger to publish it`,
-      );
-    }
-    return {
-      name: pipelineNames.get(summary.pipelineId) ?? summary.pipelineId,
-      pipelineId: summary.pipelineId,
-      pipelineName: summary.pipelineName,
-      status: summary.status,
-      desiredState,
-      notes,
-    };
-  });
+  return adoptable.map(({ summary, desiredState }) => ({
+    name: names.get(summary.pipelineId) ?? summary.pipelineId,
+    pipelineId: summary.pipelineId,
+    pipelineName: summary.pipelineName,
+    status: summary.status,
+    desiredState,
+    notes: pipelineNotes(summary, draftOf.get(summary.pipelineId)),
+  }));
+}
 
-  const flows = await readFlows(enos, request, skipped);
-  return {
-    orgId,
-    userId: request.userId,
-    pipelines: pipelines.sort(byName),
-    flows: flows.sort(byName),
-    skipped,
-  };
+/** What the user must still declare by hand: CLUSTER resources, and a saved draft newer than the release. */
+function pipelineNotes(summary: PipelineSummary, draft: string | undefined): string[] {
+  const notes: string[] = [];
+  if (summary.executionMode === 1) {
+    notes.push(
+      'EnOS runs it in CLUSTER mode and does not report its resources: before its next start, set executionMode: "CLUSTER" and resourceConfig: { server, yarn: { workerCount, master, slave } }',
+    );
+  }
+  if (draft !== undefined && draft !== summary.version) {
+    notes.push(
+      `draft version ${draft} is saved but not released (released: ${summary.version ?? "unknown"}); set releaseTrigger to publish it`,
+    );
+  }
+  return notes;
 }
 
 async function readFlows(

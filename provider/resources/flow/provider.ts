@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { isFlowNotFound } from "../../client/codes.js";
 import { EnosApiError } from "../../client/errors.js";
-import type { Flow } from "../../client/types.js";
+import type { EnosApi, Flow } from "../../client/types.js";
 import { defaultSetting, rememberStackConfig } from "../../config.js";
 import type { ProviderDeps } from "../common/deps.js";
 import {
@@ -224,33 +224,14 @@ export class FlowProvider implements pulumi.dynamic.ResourceProvider {
         }
         return {
           name: verb,
-          run: async () => {
-            try {
-              if (spec.enabled) await client.enableFlow(spec.orgId, spec.userId, spec.flowId);
-              else await client.disableFlow(spec.orgId, spec.userId, spec.flowId);
-            } catch (error) {
-              if (mayHaveTakenEffect(error)) throw error;
-              throw new Error(`${verb} failed (${operation}): ${explainFlowError(error, spec)}`, {
-                cause: error,
-              });
-            }
-          },
+          run: () => toggle(client, spec, operation),
           done: () => {
             accepted = true;
           },
         };
       },
     }).catch((error: unknown) => {
-      if (!ReconcileError.isInstance(error)) throw error;
-      // Name the flow in the cause, once.
-      const cause = error.cause;
-      const text = cause instanceof Error ? cause.message : String(cause);
-      throw new ReconcileError(
-        error.during,
-        error.lastSeen,
-        new Error(`${label}: ${text}`, { cause }),
-        error.called,
-      );
+      throw ReconcileError.isInstance(error) ? namingTheFlow(error, label) : error;
     });
   }
 
@@ -278,6 +259,30 @@ export class FlowProvider implements pulumi.dynamic.ResourceProvider {
   private outputs(spec: FlowSpec, flow: Flow, adoptedActive: boolean): Props {
     return withoutUndefined({ ...spec, ...this.observed(flow), adoptedActive });
   }
+}
+
+/** Enable or disable as `spec.enabled` says; a refusal that surely changed nothing says what to fix. */
+async function toggle(client: EnosApi, spec: FlowSpec, operation: string): Promise<void> {
+  try {
+    if (spec.enabled) await client.enableFlow(spec.orgId, spec.userId, spec.flowId);
+    else await client.disableFlow(spec.orgId, spec.userId, spec.flowId);
+  } catch (error) {
+    if (mayHaveTakenEffect(error)) throw error;
+    const verb = spec.enabled ? "enable" : "disable";
+    throw new Error(`${verb} failed (${operation}): ${explainFlowError(error, spec)}`, { cause: error });
+  }
+}
+
+/** The same ReconcileError with the flow named in its cause, once. */
+function namingTheFlow(error: ReconcileError<unknown>, label: string): ReconcileError<unknown> {
+  const cause = error.cause;
+  const text = cause instanceof Error ? cause.message : String(cause);
+  return new ReconcileError(
+    error.during,
+    error.lastSeen,
+    new Error(`${label}: ${text}`, { cause }),
+    error.called,
+  );
 }
 
 /** EnOS batch errors in words that say what to change. */

@@ -137,8 +137,6 @@ export async function converge(
 ): Promise<ConvergeResult> {
   const label = spec.pipelineId;
   let owed: Intent = { ...intent };
-  let conflicts = 0;
-  const orgBusy = new OrgBusyWait(deps, spec, deadline);
   try {
     const observation = await reconcile<Observation>({
       label,
@@ -169,30 +167,48 @@ export async function converge(
           },
         };
       },
-      recover: async (error, step) => {
-        const conflict =
-          isStatusConflict(error) || (WaitError.isInstance(error) && error.reason === "unexpected-status");
-        if (conflict && conflicts < MAX_CONFLICTS) {
-          conflicts += 1;
-          deps.log(
-            `${label}: ${step.name} met a status change (${shortCause(error)}); re-reading and re-planning`,
-          );
-          return true;
-        }
-        // Another client is starting a job in this org; nothing happened to ours. Wait and re-plan.
-        if (isOrgBusy(error)) return orgBusy.wait();
-        return false;
-      },
+      recover: recoverFromConflicts(deps, label, new OrgBusyWait(deps, spec, deadline)),
     });
     return { observation, owed };
   } catch (error) {
     if (!ReconcileError.isInstance(error)) throw error;
-    const observation = error.lastSeen as Observation | undefined;
-    // A failed wait saw a later status than the last observation: that is what state should record.
-    const seen = WaitError.isInstance(error.cause) ? error.cause.lastStatus : undefined;
-    const latest = observation && seen !== undefined ? { ...observation, status: seen } : observation;
-    throw new ConvergeError(error.during, latest, error.cause, owed);
+    throw convergeErrorFrom(error, owed);
   }
+}
+
+/**
+ * The recovery policy of a step that failed without effect: a status conflict (someone else moved the pipeline)
+ * is re-read and re-planned up to MAX_CONFLICTS times; an org busy starting another job is waited out.
+ */
+function recoverFromConflicts(
+  deps: PipelineDeps,
+  label: string,
+  orgBusy: OrgBusyWait,
+): (error: unknown, step: { readonly name: string }) => Promise<boolean> {
+  let conflicts = 0;
+  return async (error, step) => {
+    const conflict =
+      isStatusConflict(error) || (WaitError.isInstance(error) && error.reason === "unexpected-status");
+    if (conflict && conflicts < MAX_CONFLICTS) {
+      conflicts += 1;
+      deps.log(
+        `${label}: ${step.name} met a status change (${shortCause(error)}); re-reading and re-planning`,
+      );
+      return true;
+    }
+    // Another client is starting a job in this org; nothing happened to ours. Wait and re-plan.
+    if (isOrgBusy(error)) return orgBusy.wait();
+    return false;
+  };
+}
+
+/** The ConvergeError for a reconcile that stopped: the latest status seen, and the work still owed. */
+function convergeErrorFrom(error: ReconcileError<unknown>, owed: Intent): ConvergeError {
+  const observation = error.lastSeen as Observation | undefined;
+  // A failed wait saw a later status than the last observation: that is what state should record.
+  const seen = WaitError.isInstance(error.cause) ? error.cause.lastStatus : undefined;
+  const latest = observation && seen !== undefined ? { ...observation, status: seen } : observation;
+  return new ConvergeError(error.during, latest, error.cause, owed);
 }
 
 /** The intent once `action` has been done. */

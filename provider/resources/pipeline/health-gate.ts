@@ -92,16 +92,8 @@ async function watchHealth(
 ): Promise<Health & { status: string }> {
   const windowMs = parseDuration(check.stableFor) ?? 0;
   const runningAt = deps.clock();
-  if (runningAt + windowMs > deadline) {
-    const left = Math.max(0, deadline - runningAt);
-    return {
-      ...uncheckedHealth(
-        runningAt,
-        `stableFor ${check.stableFor} does not fit in the ${formatDuration(left)} left before the deadline`,
-      ),
-      status: "RUNNING",
-    };
-  }
+  if (runningAt + windowMs > deadline)
+    return { ...windowDoesNotFit(check, runningAt, deadline), status: "RUNNING" };
   const label = spec.pipelineId;
   const client = deps.client();
   let first: LagSample | undefined;
@@ -124,21 +116,17 @@ async function watchHealth(
     }
     status = seen.status;
     if (!point.readLag) continue;
-    try {
-      const sample = newestSample((await client.getOffsetLag(spec.orgId, spec.pipelineId)).lagAndOffset);
-      if (sample) {
-        first ??= sample;
-        last = sample;
-        readError = undefined;
-        deps.log(
-          `${label}: health check ${formatDuration(point.atMs)} of ${check.stableFor}: RUNNING, lag ${sample.lag}, offset ${sample.offset}`,
-        );
-      } else {
-        readError = "EnOS returned no lag samples";
-      }
-    } catch (error) {
-      // 99000 while RUNNING in the listing: the job may have just failed; the next status read tells.
-      readError = EnosApiError.isInstance(error) ? `EnOS ${error.code}: ${error.msg}` : describeCause(error);
+    const read = await readLag(client, spec);
+    if (read.sample) {
+      const { sample } = read;
+      first ??= sample;
+      last = sample;
+      readError = undefined;
+      deps.log(
+        `${label}: health check ${formatDuration(point.atMs)} of ${check.stableFor}: RUNNING, lag ${sample.lag}, offset ${sample.offset}`,
+      );
+    } else {
+      readError = read.readError;
     }
   }
   const seen = {
@@ -148,6 +136,31 @@ async function watchHealth(
     ...(readError ? { readError } : {}),
   };
   return { ...healthVerdict(check, seen, deps.clock()), status };
+}
+
+/** The verdict when the window would end after the deadline: not checked, and why. */
+function windowDoesNotFit(check: HealthCheck, runningAt: number, deadline: number): Health {
+  const left = Math.max(0, deadline - runningAt);
+  return uncheckedHealth(
+    runningAt,
+    `stableFor ${check.stableFor} does not fit in the ${formatDuration(left)} left before the deadline`,
+  );
+}
+
+/** The newest offset-lag sample, or why there is none (an EnOS failure is reported, not thrown). */
+async function readLag(
+  client: ReturnType<PipelineDeps["client"]>,
+  spec: PipelineSpec,
+): Promise<{ sample: LagSample; readError?: undefined } | { sample?: undefined; readError: string }> {
+  try {
+    const sample = newestSample((await client.getOffsetLag(spec.orgId, spec.pipelineId)).lagAndOffset);
+    return sample ? { sample } : { readError: "EnOS returned no lag samples" };
+  } catch (error) {
+    // 99000 while RUNNING in the listing: the job may have just failed; the next status read tells.
+    return {
+      readError: EnosApiError.isInstance(error) ? `EnOS ${error.code}: ${error.msg}` : describeCause(error),
+    };
+  }
 }
 
 /** Status from the shared listing; a failed read or a vanished pipeline is reported as such, not thrown. */

@@ -231,39 +231,15 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
         throw new ResourceInitFailedError(message, spec.pipelineId, properties, [message], error);
       }
       if (!(error instanceof ConvergeError)) throw error;
-      const cause = error.cause;
       const observed = error.observation;
-      const status = observed?.status ?? "unknown";
-      // Name the deadline that ran out, with its value: it may have come from customTimeouts.
-      const deadlinePassed =
-        WaitError.isInstance(cause) && cause.reason === "deadline"
-          ? ` (the ${operation} deadline of ${spec.timeouts[operation]} passed)`
-          : "";
-      const message = RolloutHaltedError.isInstance(cause)
-        ? `EnosPipelineDeployment ${spec.pipelineId} (org ${spec.orgId}): ${operation}: ${cause.message}. ` +
-          `The ${cause.action} was not sent to EnOS; the pipeline is ${status}. Next: fix ${cause.halt.pipelineId} ` +
-          "(or set `enos:haltRolloutOnUnhealthy` to false) and run `pulumi up` again to continue the rollout"
-        : `EnosPipelineDeployment ${spec.pipelineId} (org ${spec.orgId}): ${operation} failed during ${error.action}: ` +
-          `${describeCause(cause)}${deadlinePassed}. Observed status: ${status}. ` +
-          `Next: ${nextStep(cause, `timeouts.${operation} (or customTimeouts.${operation})`)}`;
+      const message = convergeFailureMessage(spec, operation, error);
+      const cause = error.cause;
       if (!observed || (WaitError.isInstance(cause) && cause.reason === "vanished")) {
         throw new Error(message, { cause: error });
       }
-      // Record the work still owed as not done, so the next `up` sees the same difference and does it.
-      const owed: Props = {};
-      const left = error.owed;
-      if (olds) {
-        if (left.release) owed.releaseTrigger = olds.releaseTrigger;
-        if (left.resetOffset) owed.offsetResetTrigger = olds.offsetResetTrigger;
-        if (left.restart) {
-          owed.executionMode = olds.executionMode;
-          owed.kafkaRate = olds.kafkaRate;
-          owed.resourceConfig = olds.resourceConfig;
-        }
-      }
       const properties = withoutUndefined({
         ...this.outputs(spec, observed, observed.draftVersion ?? olds?.draftVersion, previous),
-        ...owed,
+        ...owedInputs(error.owed, olds),
         __provider: inputs.__provider,
       });
       throw new ResourceInitFailedError(message, spec.pipelineId, properties, [message], error);
@@ -294,6 +270,42 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
 }
 
 /** What the program asks for beyond the run state, from the difference between state and new inputs. */
+/** Why converging stopped, with the pipeline's status and what to do next (or, for a halted rollout, what to fix). */
+function convergeFailureMessage(spec: PipelineSpec, operation: Operation, error: ConvergeError): string {
+  const cause = error.cause;
+  const status = error.observation?.status ?? "unknown";
+  // Name the deadline that ran out, with its value: it may have come from customTimeouts.
+  const deadlinePassed =
+    WaitError.isInstance(cause) && cause.reason === "deadline"
+      ? ` (the ${operation} deadline of ${spec.timeouts[operation]} passed)`
+      : "";
+  return RolloutHaltedError.isInstance(cause)
+    ? `EnosPipelineDeployment ${spec.pipelineId} (org ${spec.orgId}): ${operation}: ${cause.message}. ` +
+        `The ${cause.action} was not sent to EnOS; the pipeline is ${status}. Next: fix ${cause.halt.pipelineId} ` +
+        "(or set `enos:haltRolloutOnUnhealthy` to false) and run `pulumi up` again to continue the rollout"
+    : `EnosPipelineDeployment ${spec.pipelineId} (org ${spec.orgId}): ${operation} failed during ${error.action}: ` +
+        `${describeCause(cause)}${deadlinePassed}. Observed status: ${status}. ` +
+        `Next: ${nextStep(cause, `timeouts.${operation} (or customTimeouts.${operation})`)}`;
+}
+
+/**
+ * The work still owed, recorded as not done (the old inputs it would have changed), so the next `up` sees the
+ * same difference and does it.
+ */
+function owedInputs(left: Intent, olds: StoredPipeline | undefined): Props {
+  const owed: Props = {};
+  if (olds) {
+    if (left.release) owed.releaseTrigger = olds.releaseTrigger;
+    if (left.resetOffset) owed.offsetResetTrigger = olds.offsetResetTrigger;
+    if (left.restart) {
+      owed.executionMode = olds.executionMode;
+      owed.kafkaRate = olds.kafkaRate;
+      owed.resourceConfig = olds.resourceConfig;
+    }
+  }
+  return owed;
+}
+
 function intentOf(olds: Props, spec: PipelineSpec): Intent {
   const changedTrigger = (key: "releaseTrigger" | "offsetResetTrigger"): boolean =>
     spec[key] !== undefined && spec[key] !== olds[key];

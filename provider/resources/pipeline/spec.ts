@@ -148,15 +148,15 @@ const clusterConfig = z
   )
   .strict();
 
-/** `check`: validate and resolve defaults. Unknown (preview) values pass through untouched. */
-export function checkPipelineInputs(
+/** Checks one input against its schema into `out`; unknown (preview) values pass through untouched. */
+type FieldCheck = <T>(name: string, schema: z.ZodType<T>, fallback?: T, fallbackSource?: string) => void;
+
+function fieldChecker(
   news: Record<string, unknown>,
-  defaults: { readonly orgId: string | undefined },
-): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
-  const failures: CheckFailure[] = [];
-  unknownKeyFailures(news, PIPELINE_INPUTS, failures);
-  const out: Record<string, unknown> = {};
-  const field = <T>(name: string, schema: z.ZodType<T>, fallback?: T, fallbackSource?: string): void => {
+  out: Record<string, unknown>,
+  failures: CheckFailure[],
+): FieldCheck {
+  return (name, schema, fallback, fallbackSource) => {
     const value = news[name];
     if (containsUnknown(value)) out[name] = value;
     else if (value === undefined || value === null)
@@ -166,7 +166,33 @@ export function checkPipelineInputs(
           : checkDefault(name, schema, fallback, fallbackSource, failures);
     else out[name] = checkField(name, schema, value, failures);
   };
+}
 
+/** `check`: validate and resolve defaults. Unknown (preview) values pass through untouched. */
+export function checkPipelineInputs(
+  news: Record<string, unknown>,
+  defaults: { readonly orgId: string | undefined },
+): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
+  const failures: CheckFailure[] = [];
+  unknownKeyFailures(news, PIPELINE_INPUTS, failures);
+  const out: Record<string, unknown> = {};
+  const field = fieldChecker(news, out, failures);
+  checkTarget(field, news, out, failures, defaults.orgId);
+  checkRunSettings(field);
+  out.resourceConfig = checkResourceConfig(news.resourceConfig, out.executionMode, failures);
+  out.timeouts = checkTimeouts(news.timeouts, failures);
+  checkHealthInputs(news, out, failures);
+  return { inputs: withoutUndefined(out), failures };
+}
+
+/** Which pipeline, in which org: both required, the org from the provider's settings when not on the resource. */
+function checkTarget(
+  field: FieldCheck,
+  news: Record<string, unknown>,
+  out: Record<string, unknown>,
+  failures: CheckFailure[],
+  defaultOrgId: string | undefined,
+): void {
   field(
     "pipelineId",
     idSchema("the pipeline ID from the EnOS console (Stream Processing > Stream Operation)"),
@@ -178,7 +204,7 @@ export function checkPipelineInputs(
         "pipelineId: required: the ID of an existing pipeline (EnOS console > Stream Processing > Stream Operation)",
     });
   }
-  field("orgId", idSchema("the EnOS organisation ID"), defaults.orgId, settingSource("orgId"));
+  field("orgId", idSchema("the EnOS organisation ID"), defaultOrgId, settingSource("orgId"));
   if (out.orgId === undefined && !failures.some((f) => f.property === "orgId")) {
     failures.push({
       property: "orgId",
@@ -186,6 +212,10 @@ export function checkPipelineInputs(
         "orgId: required: set it on the resource or run `pulumi config set enos:orgId <org id>` (or ENOS_ORG_ID)",
     });
   }
+}
+
+/** The run state to keep and how to get there, each with its default. */
+function checkRunSettings(field: FieldCheck): void {
   field("desiredState", enumOf(DESIRED_STATES, "the run state to keep"), "RUNNING");
   field("executionMode", enumOf(["STANDALONE", "CLUSTER"], "how EnOS runs the job"), "STANDALONE");
   field("kafkaRate", count("Kafka read rate in records/s", 10_000_000), 1000);
@@ -193,12 +223,15 @@ export function checkPipelineInputs(
   field("offsetResetTrigger", triggerSchema);
   field("restartStrategy", enumOf(["PAUSE", "STOP"], "how a running pipeline is quiesced"), "PAUSE");
   field("onDelete", enumOf(["STOP", "PAUSE", "KEEP"], "what destroy does to the pipeline"), "STOP");
+}
 
-  const mode = out.executionMode;
-  const resourceConfig = news.resourceConfig;
-  if (containsUnknown(resourceConfig) || containsUnknown(mode)) {
-    out.resourceConfig = resourceConfig;
-  } else if (resourceConfig === undefined || resourceConfig === null) {
+/**
+ * resourceConfig against the schema of the (checked) execution mode: required in CLUSTER mode, `{ server: 1 }`
+ * when absent in STANDALONE mode; undefined when the mode itself is invalid (that failure is already reported).
+ */
+function checkResourceConfig(resourceConfig: unknown, mode: unknown, failures: CheckFailure[]): unknown {
+  if (containsUnknown(resourceConfig) || containsUnknown(mode)) return resourceConfig;
+  if (resourceConfig === undefined || resourceConfig === null) {
     if (mode === "CLUSTER") {
       failures.push({
         property: "resourceConfig",
@@ -206,39 +239,35 @@ export function checkPipelineInputs(
           "resourceConfig: required in CLUSTER mode: { server, yarn: { workerCount, master, slave }, advanced? }",
       });
     }
-    out.resourceConfig = { server: 1 };
-  } else if (mode === "CLUSTER") {
-    out.resourceConfig = checkField("resourceConfig", clusterConfig, resourceConfig, failures);
-  } else if (mode === "STANDALONE") {
-    const extra =
-      typeof resourceConfig === "object" && ("yarn" in resourceConfig || "advanced" in resourceConfig);
-    if (extra) {
-      failures.push({
-        property: "resourceConfig",
-        reason:
-          'resourceConfig: yarn and advanced are for executionMode "CLUSTER"; STANDALONE takes { server: <CUs> }',
-      });
-    } else {
-      out.resourceConfig = checkField("resourceConfig", standaloneConfig, resourceConfig, failures);
-    }
+    return { server: 1 };
   }
+  if (mode === "CLUSTER") return checkField("resourceConfig", clusterConfig, resourceConfig, failures);
+  if (mode !== "STANDALONE") return undefined;
+  const extra =
+    typeof resourceConfig === "object" && ("yarn" in resourceConfig || "advanced" in resourceConfig);
+  if (extra) {
+    failures.push({
+      property: "resourceConfig",
+      reason:
+        'resourceConfig: yarn and advanced are for executionMode "CLUSTER"; STANDALONE takes { server: <CUs> }',
+    });
+    return undefined;
+  }
+  return checkField("resourceConfig", standaloneConfig, resourceConfig, failures);
+}
 
-  const timeouts = news.timeouts;
-  if (containsUnknown(timeouts)) {
-    out.timeouts = timeouts;
-  } else {
-    const given =
-      timeouts === undefined || timeouts === null
-        ? {}
-        : checkField("timeouts", timeoutsSchema, timeouts, failures);
-    out.timeouts = {
-      create: given?.create ?? DEFAULT_TIMEOUT,
-      update: given?.update ?? DEFAULT_TIMEOUT,
-      delete: given?.delete ?? DEFAULT_TIMEOUT,
-    };
-  }
-  checkHealthInputs(news, out, failures);
-  return { inputs: withoutUndefined(out), failures };
+/** The three operation timeouts, each DEFAULT_TIMEOUT unless given. */
+function checkTimeouts(timeouts: unknown, failures: CheckFailure[]): unknown {
+  if (containsUnknown(timeouts)) return timeouts;
+  const given =
+    timeouts === undefined || timeouts === null
+      ? {}
+      : checkField("timeouts", timeoutsSchema, timeouts, failures);
+  return {
+    create: given?.create ?? DEFAULT_TIMEOUT,
+    update: given?.update ?? DEFAULT_TIMEOUT,
+    delete: given?.delete ?? DEFAULT_TIMEOUT,
+  };
 }
 
 /** The spec from checked inputs (state written by `check`/`create`); undefined when something is unknown. */
