@@ -51,13 +51,16 @@ export interface Driver {
   dispose(): Promise<void>;
 }
 
+/**
+ * The provider's plan lines, each once. The engine's diagnostic events come first; the CLI's own output repeats
+ * them behind its progress prefix (`~  pulumi:pulumi:Stack … refreshing <message>`), which is dropped.
+ */
 function planMessages(lines: readonly string[]): string[] {
   const out: string[] = [];
   for (const line of lines) {
     for (const part of line.split(/\r?\n/)) {
-      const match = PLAN_LINE.exec(part);
-      const message = match?.[0].trim();
-      if (message && !out.includes(message)) out.push(message);
+      const message = PLAN_LINE.exec(part)?.[0].trim();
+      if (message && !out.some((seen) => message.endsWith(seen))) out.push(message);
     }
   }
   return out;
