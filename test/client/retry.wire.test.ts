@@ -9,7 +9,7 @@ import {
   type EnosClient,
 } from "../../provider/client/index.js";
 import { clientFor, rejection, useLoopback } from "./helpers/client.js";
-import { fail, ok, reset, send, type Handler } from "./helpers/loopback.js";
+import { fail, ok, reset, send, type Handler, type Loopback } from "./helpers/loopback.js";
 
 const offsetLag = ok({ pipelineId: "p1", topicName: "t", lagAndOffset: [] });
 const read = (client: EnosClient): Promise<unknown> => client.getOffsetLag("o1", "p1");
@@ -198,31 +198,47 @@ describe("retries over the wire", () => {
   });
 });
 
+// Only calls that never answer meet the 150 ms limit, so the timeout must fire whatever the machine's load. The
+// token call would be under the same limit, and on a loaded machine it could lose that race: each test first
+// fetches the token with the default limit (the token cache is process-wide), then counts only its own calls.
 describe("timeouts", () => {
   const ctx = useLoopback();
   const hang: Handler = () => undefined;
 
+  /** Fetch and cache the token through a client with the default limit; resolves how many API calls that took. */
+  async function warmToken(lb: Loopback): Promise<number> {
+    lb.script(offsetLag);
+    await read(clientFor(lb).client);
+    expect(lb.tokenRequests).toHaveLength(1);
+    return lb.received.length;
+  }
+
   it("a read times out, is retried, and surfaces EnosTimeoutError with the limit", async () => {
     const { lb } = ctx;
+    const before = await warmToken(lb);
     lb.script(hang, hang);
     const { client, sleeps } = clientFor(lb, { requestTimeoutMs: 150, retry: { maxAttempts: 2 } });
     const err = await rejection(read(client));
     expect(EnosTimeoutError.isInstance(err)).toBe(true);
     expect(err).toMatchObject({ timeoutMs: 150, call: { method: "GET" } });
-    expect(lb.received).toHaveLength(2);
+    expect(lb.received.length - before).toBe(2);
     expect(sleeps).toHaveLength(1);
+    expect(lb.tokenRequests).toHaveLength(1);
   });
 
   it("a mutation that timed out is not retried", async () => {
     const { lb } = ctx;
+    const before = await warmToken(lb);
     lb.script(hang);
-    const { client } = clientFor(lb, { requestTimeoutMs: 150 });
+    const { client, sleeps } = clientFor(lb, { requestTimeoutMs: 150 });
     expect(EnosTimeoutError.isInstance(await rejection(mutate(client)))).toBe(true);
-    expect(lb.received).toHaveLength(1);
+    expect(lb.received.length - before).toBe(1);
+    expect(sleeps).toEqual([]);
   });
 
   it("a body that stalls after the headers times out too", async () => {
     const { lb } = ctx;
+    await warmToken(lb);
     lb.script((_req, res) => {
       res.writeHead(200, { "content-type": "application/json", "content-length": "1000" });
       res.write('{"code":0,');

@@ -16,6 +16,8 @@ const P3 = "demo-pipeline-3";
 const P4 = "sim-pipeline-0001";
 const P5 = "sim-pipeline-0002";
 const GATE = { stableFor: "1s", maxLag: 500 };
+/** How long to wait for a status the host brings about: a budget, long enough for a host on a loaded machine. */
+const BUDGET = 100_000;
 
 let sim: RunningSimulator;
 let dir: string;
@@ -171,11 +173,11 @@ describe("health-gated starts through the host", () => {
     const mark = await lastSeq();
     const running = stack.up(PROGRAM);
 
-    await sim.admin.waitForPipelineStatus(P1, "RUNNING", 30_000);
-    await sim.admin.waitForPipelineStatus(P2, "RUNNING", 30_000);
+    await sim.admin.waitForPipelineStatus(P1, "RUNNING", BUDGET);
+    await sim.admin.waitForPipelineStatus(P2, "RUNNING", BUDGET);
     await sim.admin.removeFault(held[P3] ?? "");
     // onUnhealthy STOP runs after the halt is in force: once p3 is stopped, p4 and p5 may go on.
-    await sim.admin.waitForPipelineStatus(P3, "STOPPED", 30_000);
+    await sim.admin.waitForPipelineStatus(P3, "STOPPED", BUDGET);
     await sim.admin.removeFault(held[P4] ?? "");
     await sim.admin.removeFault(held[P5] ?? "");
     const result = await running;
@@ -223,7 +225,7 @@ describe("health-gated starts through the host", () => {
       { "enos:haltRolloutOnUnhealthy": "false" },
     );
     const running = stack.up(PROGRAM);
-    await sim.admin.waitForPipelineStatus(P1, "PAUSED", 30_000);
+    await sim.admin.waitForPipelineStatus(P1, "PAUSED", BUDGET);
     await sim.admin.removeFault(hold);
     const result = await running;
     expect(result.errors).toHaveLength(1);

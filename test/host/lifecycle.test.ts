@@ -71,8 +71,11 @@ describe("RPC lifecycle through the dynamic-provider host", () => {
 
     const diff = await host.diff(pipeline.urn, created.id, read.properties, checked.inputs);
     expect(diff).toMatchObject({ changes: "some", replaces: [] });
-    // The host's stdout reaches us asynchronously, as it reaches the engine.
-    await expect.poll(() => host.logs).toContain("demo-pipeline-1 is PAUSED, desired RUNNING: will start");
+    // The host's stdout reaches us asynchronously, as it reaches the engine: wait for it as long as a loaded
+    // machine may need (expect.poll's default of 1 s is a window such a machine can miss).
+    await expect
+      .poll(() => host.logs, { timeout: 20_000 })
+      .toContain("demo-pipeline-1 is PAUSED, desired RUNNING: will start");
     const updated = await host.update(pipeline.urn, created.id, read.properties, checked.inputs);
     expect(updated.properties.status).toBe("RUNNING");
     const same = await host.diff(pipeline.urn, created.id, updated.properties, checked.inputs);

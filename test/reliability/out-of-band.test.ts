@@ -155,11 +155,19 @@ describe("during a run", () => {
         { name: "p3", pipelineId: P3 },
       ]),
     );
+    // Each start is held in STARTING until the console user has acted on it, so no action can come too late.
+    for (const id of [P1, P2, P3]) await sim.admin.holdTransitions(id);
     const running = stack.up(PROGRAM);
-    // The console user acts on each pipeline once, the first time it shows STARTING.
+    // The console user acts on each pipeline once, the first time it shows STARTING, then stops holding it.
     const act: Record<string, () => Promise<unknown>> = {
-      [P1]: () => sim.admin.setPipelineStatus(P1, "STOPPED"),
-      [P2]: () => sim.admin.setPipelineStatus(P2, "PAUSED"),
+      [P1]: async () => {
+        await sim.admin.setPipelineStatus(P1, "STOPPED");
+        await sim.admin.proceed(P1);
+      },
+      [P2]: async () => {
+        await sim.admin.setPipelineStatus(P2, "PAUSED");
+        await sim.admin.proceed(P2);
+      },
       [P3]: () => sim.admin.deletePipeline(P3),
     };
     const done = new Set<string>();

@@ -82,7 +82,9 @@ describe("secrets", () => {
       return result;
     };
 
-    // 1. A rollout during which every token expires: 1203, a new token, the rollout goes on.
+    // 1. A rollout during which every token expires: 1203, a new token, the rollout goes on. The starts are held
+    // in STARTING until the tokens have expired, so the expiry certainly lands mid-rollout.
+    for (const id of [P1, P2]) await sim.admin.holdTransitions(id);
     const rollout = stack.up(PROGRAM);
     await until(
       async () =>
@@ -90,6 +92,7 @@ describe("secrets", () => {
         (await sim.admin.pipeline(P2)).status === "STARTING",
     );
     await sim.admin.expireTokens();
+    for (const id of [P1, P2]) await sim.admin.proceed(id);
     expectOk(keep(await rollout));
     tokens.push(await currentToken(sim));
     expect(tokens[1]).not.toBe(tokens[0]);

@@ -185,8 +185,12 @@ export async function statuses(sim: RunningSimulator, ...ids: string[]): Promise
   return out;
 }
 
-/** Poll `probe` every 10 ms until it returns true (rejects after `timeoutMs`; not a timing assertion). */
-export async function until(probe: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+/**
+ * Poll `probe` every 10 ms until it returns true; rejects after `timeoutMs`, a budget, not a timing assertion.
+ * The default stays under the test timeout (120 s) but is long: on a loaded 2-core machine a host can take
+ * 20 s and more to start and reach its first EnOS call.
+ */
+export async function until(probe: () => Promise<boolean>, timeoutMs = 100_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await probe())) {
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);

@@ -6,8 +6,8 @@
 //
 // Per-request timeouts are tested at the client and in-process provider level (last block): the host's client
 // waits 30 s per request, far too long for this suite's budget.
-import { beforeAll, describe, expect, it } from "vitest";
-import { EnosClient, EnosTimeoutError } from "../../provider/client/index.js";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { EnosClient, EnosTimeoutError, type EnosCallEvent } from "../../provider/client/index.js";
 import { resetProcessGlobals } from "../../provider/registry.js";
 import { PipelineProvider } from "../../provider/resources/pipeline/provider.js";
 import { makeSeed, type FaultRuleInput } from "../../simulator/index.js";
@@ -170,10 +170,12 @@ describe("faults on reads and the token service", () => {
   it("slow answers on every call still converge within the resource's deadline", async () => {
     const { sim } = suite;
     await sim.admin.addFault({ kind: "latency", latencyMs: 100 });
+    // A deadline a loaded machine cannot run out of (the run takes a few seconds): what is asserted is that slow
+    // answers are waited for, not retried, and the up converges.
     const stack = suite.stack(
       environment([
-        { ...entry("p1", P1), timeouts: { create: "8s" } },
-        { ...entry("p2", P2), timeouts: { create: "8s" } },
+        { ...entry("p1", P1), timeouts: { create: "2m" } },
+        { ...entry("p2", P2), timeouts: { create: "2m" } },
       ]),
     );
     const result = expectOk(await stack.up(PROGRAM));
@@ -197,11 +199,12 @@ describe("faults during destroy", () => {
       count: 1,
       match: { endpoint: "stopPipeline", pipelineId: P1 },
     });
+    // P2's own 503: a rule on any stop would hit whichever of the two parallel deletes' stops came first.
     await sim.admin.addFault({
       kind: "serverError",
       status: 503,
       count: 1,
-      match: { endpoint: "stopPipeline" },
+      match: { endpoint: "stopPipeline", pipelineId: P2 },
     });
     const since = await mark(sim);
     const destroyed = expectOk(await stack.destroy());
@@ -214,56 +217,94 @@ describe("faults during destroy", () => {
       expect.arrayContaining([`stopPipeline ${P1} reset`, `stopPipeline ${P2} 0`]),
     );
     expect(mutations(calls).filter((m) => m.includes(P1))).toEqual([`stopPipeline ${P1} reset`]);
-    expect(count(calls, "stopPipeline", 503)).toBe(1);
+    expect(mutations(calls).filter((m) => m.includes(P2))).toEqual([
+      `stopPipeline ${P2} 503`,
+      `stopPipeline ${P2} 0`,
+    ]);
     expect(mutations(calls)).toHaveLength(3);
   });
 });
 
+// The calls meant to time out are held on the wire by the simulator (a `hold` fault: no answer until the test
+// removes the rule), so their timeout must fire whatever the machine's load; every other call has a limit of
+// seconds for an answer the simulator gives in milliseconds. Nothing races a timer.
 describe("per-request timeouts (client and in-process provider: the host's client waits 30 s)", () => {
-  function clientWith(timeoutMs: number): EnosClient {
-    resetProcessGlobals();
+  /** A client with this per-request limit; the token cache and listings are process-wide and kept between them. */
+  function clientWith(
+    timeoutMs: number,
+    { maxAttempts, onCall }: { maxAttempts?: number; onCall?: (event: EnosCallEvent) => void } = {},
+  ): EnosClient {
     return new EnosClient(
       { apiGateway: suite.sim.url, accessKey: ACCESS_KEY, secretKey: SECRET_KEY },
-      { requestTimeoutMs: timeoutMs, retry: { baseDelayMs: 20, maxDelayMs: 50 } },
+      {
+        requestTimeoutMs: timeoutMs,
+        retry: { baseDelayMs: 20, maxDelayMs: 50, ...(maxAttempts === undefined ? {} : { maxAttempts }) },
+        ...(onCall === undefined ? {} : { onCall }),
+      },
     );
   }
 
-  it("an answer just under the timeout is used as is, with no retry", async () => {
+  /** Hold the next matching request unanswered; resolves the rule's id. */
+  const hold = (match: FaultRuleInput["match"]): Promise<string> =>
+    suite.sim.admin.addFault({ kind: "hold", count: 1, match });
+
+  /** Resolves once the hold rule `id` has caught a request (it is waiting, unanswered). */
+  const caught = (id: string): Promise<void> =>
+    until(async () => (await suite.sim.admin.faults()).find((r) => r.id === id)?.fired === 1);
+
+  beforeEach(() => {
+    resetProcessGlobals();
+  });
+  afterEach(() => {
+    resetProcessGlobals();
+  });
+
+  it("a slow answer within the limit is used as is, with no retry", async () => {
     const { sim } = suite;
-    const client = clientWith(1_500);
-    await sim.admin.addFault({ kind: "latency", latencyMs: 700, match: { endpoint: "getPipeline" } });
-    expect((await client.getPipeline(ORG, P1)).pipelineId).toBe(P1);
+    const client = clientWith(10_000);
+    const held = await hold({ endpoint: "getPipeline" });
+    const answer = client.getPipeline(ORG, P1);
+    await caught(held);
+    // Keep the client waiting for a while (a loaded machine only makes it longer; the limit is 10 s).
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sim.admin.removeFault(held);
+    expect((await answer).pipelineId).toBe(P1);
     const calls = await callsSince(sim);
     expect(count(calls, "getPipeline")).toBe(1);
     expect(count(calls, "tokenGet")).toBe(1);
-    resetProcessGlobals();
   });
 
   it("a read that times out is retried; with no timely answer at all it fails as EnosTimeoutError", async () => {
     const { sim } = suite;
-    const client = clientWith(200);
-    await sim.admin.addFault({
-      kind: "latency",
-      latencyMs: 500,
-      count: 1,
-      match: { endpoint: "getPipeline" },
-    });
-    expect((await client.getPipeline(ORG, P1)).pipelineId).toBe(P1);
-    // The simulator logs a call when it answers; the abandoned one answers after its latency.
+    const held = await hold({ endpoint: "getPipeline" });
+    expect((await clientWith(2_000).getPipeline(ORG, P1)).pipelineId).toBe(P1);
+    // The simulator logs a call when it answers: the abandoned one answers once the test lets it go.
+    expect(count(await callsSince(sim), "getPipeline")).toBe(1);
+    await sim.admin.removeFault(held);
     await until(async () => count(await callsSince(sim), "getPipeline") === 2);
 
-    await sim.admin.addFault({ kind: "latency", latencyMs: 500, match: { endpoint: "getOffsetLag" } });
-    const error = await client.getOffsetLag(ORG, P1).catch((e: unknown) => e);
+    // Every attempt held: each one times out (the token is cached already, so only these calls are held).
+    const always = await sim.admin.addFault({ kind: "hold", count: 2, match: { endpoint: "getOffsetLag" } });
+    const events: EnosCallEvent[] = [];
+    const error = await clientWith(500, { maxAttempts: 2, onCall: (event) => events.push(event) })
+      .getOffsetLag(ORG, P1)
+      .catch((e: unknown) => e);
     expect(EnosTimeoutError.isInstance(error)).toBe(true);
-    expect((error as Error).message).toMatch(/timed out after 200 ms/);
-    await until(async () => count(await callsSince(sim), "getOffsetLag") === 5);
+    expect((error as Error).message).toMatch(/timed out after 500 ms/);
+    expect(events.map((e) => `${e.path} ${e.outcome}`)).toEqual([
+      `/streaming/v2.0/streaming/pipeline/${P1}/offset-lag timeout`,
+      `/streaming/v2.0/streaming/pipeline/${P1}/offset-lag timeout`,
+    ]);
+    // Let the abandoned calls go, and see them answered before the next test resets the simulator.
+    const fired = (await sim.admin.faults()).find((r) => r.id === always)?.fired ?? 0;
+    await sim.admin.removeFault(always);
+    await until(async () => count(await callsSince(sim), "getOffsetLag") >= fired);
     expect((await sim.admin.state()).pipelines.every((p) => p.startCount === 0)).toBe(true);
-    resetProcessGlobals();
   });
 
   it("a start that timed out is not repeated blindly: the provider re-reads and converges", async () => {
     const { sim } = suite;
-    const client = clientWith(250);
+    const client = clientWith(2_000);
     const logs: string[] = [];
     const provider = new PipelineProvider({
       client: () => client,
@@ -271,26 +312,19 @@ describe("per-request timeouts (client and in-process provider: the host's clien
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       log: (line) => logs.push(line),
     });
-    await sim.admin.addFault({
-      kind: "latency",
-      latencyMs: 600,
-      count: 1,
-      match: { endpoint: "startPipeline" },
-    });
+    // The first start is held before EnOS acts on it, so it times out having done nothing yet.
+    const held = await hold({ endpoint: "startPipeline" });
     const checked = await provider.check({}, { pipelineId: P1, orgId: ORG, timeouts: { create: "20s" } });
     const created = await provider.create(checked.inputs as Record<string, unknown>);
     expect(created.outs).toMatchObject({ status: "RUNNING" });
-    // The timed-out start reaches EnOS late and is refused: whichever start comes second finds it STARTING.
-    await until(async () => count(await callsSince(sim), "startPipeline") === 2);
-    const calls = await callsSince(sim);
-    expect(
-      calls
-        .filter((c) => c.endpoint === "startPipeline")
-        .map(outcome)
-        .sort(),
-    ).toEqual(["0", "61165"]);
-    expect(await sim.admin.pipeline(P1)).toMatchObject({ status: "RUNNING", startCount: 1 });
     expect(logs).toContainEqual(expect.stringMatching(/start may or may not have reached EnOS .*timed out/));
-    resetProcessGlobals();
+    // The re-read found it not started, so the provider started it again, and that start was accepted.
+    expect(mutations(await callsSince(sim))).toEqual([`startPipeline ${P1} 0`]);
+
+    // Now the timed-out start reaches EnOS, late: the pipeline is RUNNING, so it is refused and changes nothing.
+    await sim.admin.removeFault(held);
+    await until(async () => count(await callsSince(sim), "startPipeline") === 2);
+    expect(mutations(await callsSince(sim))).toEqual([`startPipeline ${P1} 0`, `startPipeline ${P1} 61165`]);
+    expect(await sim.admin.pipeline(P1)).toMatchObject({ status: "RUNNING", startCount: 1 });
   });
 });

@@ -42,15 +42,18 @@ describe("200 concurrent requests", () => {
   });
 
   it("the org start lock admits exactly one of 200 concurrent starts", async () => {
-    const caller = await start({ delays: { start: 5000 }, seed: makeSeed({ pipelines: 200 }) });
+    // A start delay no run of the test reaches: the accepted start is still in progress when the others arrive.
+    const caller = await start({ delays: { start: 600_000 }, seed: makeSeed({ pipelines: 200 }) });
     const codes = await Promise.all(ids.map(async (id) => codeOf(await caller.start(id))));
     expect(tally(codes)).toEqual({ "0": 1, "61121": 199 });
     expect((await sim!.admin.state()).pipelines.filter((p) => p.status === "STARTING")).toHaveLength(1);
   });
 
   it("200 concurrent stops of one pipeline: exactly one is accepted", async () => {
-    const caller = await start({ delays: { stop: 5000, start: 0 } });
+    const caller = await start({ delays: { stop: 0, start: 0 } });
     await caller.start("demo-pipeline-1");
+    // The accepted stop stays STOPPING until released, however slowly the other 199 arrive.
+    await sim!.admin.holdTransitions("demo-pipeline-1");
     const codes = await Promise.all(
       Array.from({ length: 200 }, async () => codeOf(await caller.operate("demo-pipeline-1", "stop"))),
     );

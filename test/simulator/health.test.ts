@@ -152,7 +152,10 @@ describe("hold", () => {
     expect(codeOf(await made.caller.details(P1))).toBe(0);
     // The held call reached the simulator and is waiting: the rule has fired.
     await expect
-      .poll(async () => (await sim!.admin.faults()).find((r) => r.id === id)?.fired, { interval: 10 })
+      .poll(async () => (await sim!.admin.faults()).find((r) => r.id === id)?.fired, {
+        interval: 10,
+        timeout: 20_000,
+      })
       .toBe(1);
     expect(answered).toBe(false);
     await sim.admin.removeFault(id);

@@ -418,37 +418,42 @@ describe("delays and transitional statuses", () => {
   it("a first release shows RELEASING in the released listing", async () => {
     const caller = await start({ delays: { release: 150 } });
     await sim!.admin.upsertPipeline({ pipelineId: "fresh", orgId: ORG, status: "UNRELEASED" });
+    await sim!.admin.holdTransitions("fresh");
     await caller.operate("fresh", "release");
     const row = (await caller.list({ ifReleased: "true" })).json.data.pipelines.find(
       (p: any) => p.pipelineId === "fresh",
     );
     expect(row).toMatchObject({ status: "RELEASING" });
-    await sim!.admin.waitForPipelineStatus("fresh", "PUBLISHED");
+    expect((await sim!.admin.proceed("fresh")).status).toBe("PUBLISHED");
   });
 
   it("allows one start in progress per org: another start gets 61121 until it finishes", async () => {
     const caller = await start({ delays: { start: 200 } });
+    await sim!.admin.holdTransitions(P1);
     expect(codeOf(await caller.start(P1))).toBe(0);
     const second = await caller.start(P2);
     expect(second.json.code).toBe(61121);
     expect(second.json.msg).toMatch(/Another user in the organization is starting/);
     expect((await sim!.admin.state()).orgs[0]!.startingPipelineId).toBe(P1);
-    await sim!.admin.waitForPipelineStatus(P1, "RUNNING");
+    expect((await sim!.admin.proceed(P1)).status).toBe("RUNNING");
     expect(codeOf(await caller.start(P2))).toBe(0);
   });
 
   it("config changes delays at run time and latency delays every call", async () => {
     const caller = await start();
-    const cfg = await sim!.admin.setConfig({ delays: { stop: 100 }, latencyMs: 5 });
+    // A stop delay no run of the test reaches: the stop is certainly still in progress when the test looks.
+    const cfg = await sim!.admin.setConfig({ delays: { stop: 600_000 }, latencyMs: 5 });
     expect(cfg).toEqual({
-      delays: { start: 0, pause: 0, stop: 100, release: 0 },
+      delays: { start: 0, pause: 0, stop: 600_000, release: 0 },
       latencyMs: 5,
       tokenTtlSeconds: 7200,
     });
     await caller.start(P1);
     await caller.operate(P1, "stop");
-    expect((await sim!.admin.pipeline(P1)).status).toBe("STOPPING");
-    await sim!.admin.waitForPipelineStatus(P1, "STOPPED");
+    const stopping = await sim!.admin.pipeline(P1);
+    expect(stopping.status).toBe("STOPPING");
+    expect(stopping.transition!.completesAt! - stopping.transition!.startedAt).toBe(600_000);
+    expect((await sim!.admin.proceed(P1)).status).toBe("STOPPED");
   });
 });
 
