@@ -2,7 +2,7 @@
  * One HTTP exchange over undici: send, read the whole body, map failures to transport and timeout errors.
  * No retries, no envelope logic.
  */
-import { Agent, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
 import { processGlobal } from "../registry.js";
 import { EnosResponseShapeError, EnosTimeoutError, EnosTransportError, type EnosCall } from "./errors.js";
 import type { RawResponse } from "./envelope.js";
@@ -13,10 +13,13 @@ import { connectFailureHint, type GatewayLabel } from "./settings-hints.js";
  * global dispatcher: the user's own fetch calls keep theirs.
  */
 export function sharedDispatcher(): Dispatcher {
-  return processGlobal(
-    "pulumi-enos.client.dispatcher.v1",
-    () => new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connect: { timeout: 10_000 } }),
-  );
+  return processGlobal("pulumi-enos.client.dispatcher.v1", () => {
+    // Loaded on the first request, not with the package: a Pulumi program and the policy pack import
+    // pulumi-enos for the resource classes and never send a request, and undici takes ~140 ms to load.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Agent } = require("undici") as typeof import("undici");
+    return new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connect: { timeout: 10_000 } });
+  });
 }
 
 /** One request, fully formed (signed headers, exact body bytes). */
