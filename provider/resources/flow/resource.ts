@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { StackTracesOff } from "../common/stack-traces.js";
+import { EnosResource } from "../common/enos-resource.js";
 import { thinProvider } from "../common/thin.js";
 
 /** Inputs of {@link EnosFlowSchedule}. */
@@ -22,7 +22,7 @@ const provider = thinProvider("flow");
  * Keeps an existing EnOS batch-processing flow's schedule enabled or disabled. `create` adopts the flow (never
  * creates one); `pulumi refresh` records the live schedule state so drift shows in the next preview.
  */
-export class EnosFlowSchedule extends pulumi.dynamic.Resource {
+export class EnosFlowSchedule extends EnosResource {
   declare readonly flowId: pulumi.Output<number>;
   declare readonly orgId: pulumi.Output<string>;
   declare readonly userId: pulumi.Output<string>;
@@ -44,32 +44,24 @@ export class EnosFlowSchedule extends pulumi.dynamic.Resource {
     const config = new pulumi.Config("enos");
     const orgId: pulumi.Input<string> | undefined = args.orgId ?? config.get("orgId");
     const userId: pulumi.Input<string> | undefined = args.userId ?? config.get("userId");
-    const stacks = new StackTracesOff();
-    try {
-      super(
-        provider,
-        name,
-        {
-          ...args,
-          orgId,
-          userId,
-          active: undefined,
-          flowName: undefined,
-          cron: undefined,
-          cycle: undefined,
-          locked: undefined,
-          adoptedActive: undefined,
-          schemaVersion: undefined,
-        },
-        opts,
-        "enos",
-        "EnosFlowSchedule",
-      );
-    } catch (error) {
-      throw stacks.located(error, new.target);
-    } finally {
-      stacks.restore();
-    }
+    super(
+      provider,
+      name,
+      {
+        ...args,
+        orgId,
+        userId,
+        active: undefined,
+        flowName: undefined,
+        cron: undefined,
+        cycle: undefined,
+        locked: undefined,
+        adoptedActive: undefined,
+        schemaVersion: undefined,
+      },
+      opts,
+      "EnosFlowSchedule",
+    );
     if (opts?.customTimeouts !== undefined) {
       // Said once rather than silently ignored: someone who set a deadline expects it to mean something.
       void pulumi.log.warn(

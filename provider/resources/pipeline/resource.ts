@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { timeoutsFromCustomTimeouts } from "../common/custom-timeouts.js";
-import { StackTracesOff } from "../common/stack-traces.js";
+import { EnosResource } from "../common/enos-resource.js";
 import { thinProvider } from "../common/thin.js";
 
 /** Inputs of {@link EnosPipelineDeployment}. */
@@ -71,7 +71,7 @@ const provider = thinProvider("pipeline");
  * (never creates one); `update` releases, starts, pauses, stops or resets offsets as needed; `pulumi refresh`
  * records the live status so drift shows in the next preview.
  */
-export class EnosPipelineDeployment extends pulumi.dynamic.Resource {
+export class EnosPipelineDeployment extends EnosResource {
   declare readonly pipelineId: pulumi.Output<string>;
   declare readonly orgId: pulumi.Output<string>;
   declare readonly desiredState: pulumi.Output<"RUNNING" | "PAUSED" | "STOPPED">;
@@ -100,30 +100,22 @@ export class EnosPipelineDeployment extends pulumi.dynamic.Resource {
     const orgId = args.orgId ?? new pulumi.Config("enos").get("orgId");
     const timeouts =
       args.timeouts ?? timeoutsFromCustomTimeouts(`EnosPipelineDeployment ${name}`, opts?.customTimeouts);
-    const stacks = new StackTracesOff();
-    try {
-      super(
-        provider,
-        name,
-        {
-          ...args,
-          orgId,
-          timeouts,
-          status: undefined,
-          pipelineName: undefined,
-          releasedVersion: undefined,
-          draftVersion: undefined,
-          schemaVersion: undefined,
-          health: undefined,
-        },
-        opts,
-        "enos",
-        "EnosPipelineDeployment",
-      );
-    } catch (error) {
-      throw stacks.located(error, new.target);
-    } finally {
-      stacks.restore();
-    }
+    super(
+      provider,
+      name,
+      {
+        ...args,
+        orgId,
+        timeouts,
+        status: undefined,
+        pipelineName: undefined,
+        releasedVersion: undefined,
+        draftVersion: undefined,
+        schemaVersion: undefined,
+        health: undefined,
+      },
+      opts,
+      "EnosPipelineDeployment",
+    );
   }
 }

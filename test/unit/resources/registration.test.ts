@@ -1,4 +1,4 @@
-// Registering a resource with stack traces off (provider/resources/common/stack-traces.ts): the SDK's
+// Registering a resource with stack traces off (provider/resources/common/enos-resource.ts): the SDK's
 // per-output promise stacks are not formatted, the process's limit is put back, and an error raised during
 // registration still says where in the program the resource was declared.
 import * as pulumi from "@pulumi/pulumi";
