@@ -4,24 +4,15 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { EnosClient } from "../../provider/client/index.js";
 import type { PipelineSummary } from "../../provider/client/types.js";
-import { resetProcessGlobals } from "../../provider/registry.js";
-import { PipelineProvider } from "../../provider/resources/pipeline/provider.js";
-import { makeSeed, startSimulator, type RunningSimulator } from "../../simulator/index.js";
+import { fixture, type Fixture } from "./support.js";
 
-let sim: RunningSimulator | undefined;
+let current: Fixture | undefined;
 afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-  resetProcessGlobals();
+  await current?.close();
+  current = undefined;
 });
 
 async function providerSkippingOnce(pipelineId: string) {
-  resetProcessGlobals();
-  sim = await startSimulator({
-    port: 0,
-    seed: makeSeed(),
-    delays: { start: 0, pause: 0, stop: 0, release: 0 },
-  });
   let skipped = false;
   class SkippingClient extends EnosClient {
     override async getPipelineStatus(
@@ -35,19 +26,12 @@ async function providerSkippingOnce(pipelineId: string) {
       return row;
     }
   }
-  const client = new SkippingClient({
-    apiGateway: sim.url,
-    accessKey: "demo-access-key",
-    secretKey: "demo-secret-key",
-  });
-  const logs: string[] = [];
-  const provider = new PipelineProvider({
-    client: () => client,
-    clock: Date.now,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    log: (line) => logs.push(line),
-  });
-  return { provider, sim, logs };
+  current = await fixture(
+    {},
+    { start: 0, pause: 0, stop: 0, release: 0 },
+    (settings) => new SkippingClient(settings),
+  );
+  return { provider: current.pipelines, sim: current.sim, logs: current.logs };
 }
 
 describe("a pipeline skipped by one listing", () => {

@@ -23,18 +23,27 @@ export interface Fixture {
   close(): Promise<void>;
 }
 
-/** A simulator on a free loopback port and both providers wired to it through the real EnosClient. */
-export async function fixture(seed: MakeSeedOptions = {}, delays = TEST_DELAYS): Promise<Fixture> {
+type ClientSettings = ConstructorParameters<typeof EnosClient>[0];
+
+/**
+ * A simulator on a free loopback port and both providers wired to it through the real EnosClient (or, with
+ * `client`, a subclass of it that a test wants to see or change calls through).
+ */
+export async function fixture(
+  seed: MakeSeedOptions = {},
+  delays = TEST_DELAYS,
+  client: (settings: ClientSettings) => EnosClient = (settings) => new EnosClient(settings),
+): Promise<Fixture> {
   resetProcessGlobals();
   const sim = await startSimulator({ port: 0, seed: makeSeed(seed), delays });
-  const client = new EnosClient({
+  const enos = client({
     apiGateway: sim.url,
     accessKey: "demo-access-key",
     secretKey: "demo-secret-key",
   });
   const logs: string[] = [];
   const deps: ProviderDeps = {
-    client: () => client,
+    client: () => enos,
     clock: Date.now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     log: (line) => logs.push(line),
