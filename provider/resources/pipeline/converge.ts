@@ -57,6 +57,16 @@ export class ConvergeError extends Error {
   }
 }
 
+/** What a listing row says about the pipeline (a listing carries no draft version). */
+function observedIn(row: PipelineSummary): Observation {
+  return {
+    status: row.status,
+    pipelineName: row.pipelineName,
+    releasedVersion: row.version,
+    draftVersion: undefined,
+  };
+}
+
 /** Live status from the (shared) listing, falling back to the design view for never-released pipelines. */
 export async function observePipeline(
   deps: PipelineDeps,
@@ -70,27 +80,13 @@ export async function observePipeline(
     spec.pipelineId,
     notBefore === undefined ? (reuseWithinMs === undefined ? {} : { reuseWithinMs }) : { notBefore },
   );
-  if (row) {
-    return {
-      status: row.status,
-      pipelineName: row.pipelineName,
-      releasedVersion: row.version,
-      draftVersion: undefined,
-    };
-  }
+  if (row) return observedIn(row);
   // Missing from one listing is not gone yet: a page-based listing skips a row when another pipeline is
   // deleted between two page reads. Ask the pipeline itself (Get Pipeline Details; 61108 when never released
   // or gone) and, if it is released after all, list again.
   if (await isReleased(deps, spec)) {
     const again = await client.getPipelineStatus(spec.orgId, spec.pipelineId, { notBefore: deps.clock() });
-    if (again) {
-      return {
-        status: again.status,
-        pipelineName: again.pipelineName,
-        releasedVersion: again.version,
-        draftVersion: undefined,
-      };
-    }
+    if (again) return observedIn(again);
     throw new Error(
       `pipeline ${spec.pipelineId} is released (Get Pipeline Details) but missing from two listings of org ${spec.orgId}; run the command again`,
     );
