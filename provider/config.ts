@@ -84,9 +84,18 @@ export function credentialSettingNames(
   return { apiGateway: nameOf("apiGateway"), accessKey: nameOf("accessKey"), secretKey: nameOf("secretKey") };
 }
 
-/** A default that may come from config or env (orgId, userId), without requiring credentials. */
-export function defaultSetting(name: "orgId" | "userId", env = process.env): string | undefined {
-  return rawSetting(name, env);
+/**
+ * A resource default (orgId, userId) from the stack config the engine sent, without requiring credentials.
+ * Never from the environment: a resource's inputs must not depend on the machine that ran `check`, or the same
+ * stack run from two machines would plan a replace of every resource that leaves it to the default.
+ */
+export function stackDefault(name: "orgId" | "userId"): string | undefined {
+  return processGlobal<{ raw: RawSettings }>(CONFIGURED, () => ({ raw: {} })).raw[name];
+}
+
+/** Where a resource default comes from, for messages: only the stack config (see {@link stackDefault}). */
+export function stackDefaultSource(name: "orgId" | "userId"): string {
+  return `stack config ${SETTING_SOURCES[name].config}`;
 }
 
 const CONFIG_ERROR_BRAND = Symbol.for("pulumi-enos.EnosConfigError");

@@ -36,7 +36,7 @@ async function register(source: string) {
 }
 
 describe("RPC lifecycle through the dynamic-provider host", () => {
-  it("configure → check → create → read → diff → update → delete, for a pipeline and a flow", async () => {
+  it("configure → check → create → read → diff → update → delete (handed over: this host checked it), for a pipeline and a flow", async () => {
     const config = {
       "enos:apiGateway": sim.url,
       "enos:accessKey": "demo-access-key",
@@ -81,8 +81,16 @@ describe("RPC lifecycle through the dynamic-provider host", () => {
     const same = await host.diff(pipeline.urn, created.id, updated.properties, checked.inputs);
     expect(same.changes).toBe("none");
 
+    // This host checked the resource, as the engine does for the new half of a replace or a rename before it
+    // deletes the old one: the delete hands the pipeline over instead of stopping it, naming the adopter by the
+    // URN the engine gave it (the resource class computes the same one). A destroy, a new host that checks
+    // nothing, stops it: test/provider/pipeline.test.ts and test/cli/stories.test.ts.
+    expect(checked.inputs).not.toHaveProperty("adopterUrn");
     await host.delete(pipeline.urn, created.id, updated.properties);
-    expect((await sim.admin.pipeline("demo-pipeline-1")).status).toBe("STOPPED");
+    expect((await sim.admin.pipeline("demo-pipeline-1")).status).toBe("RUNNING");
+    await expect
+      .poll(() => host.logs, { timeout: 20_000 })
+      .toContain(`demo-pipeline-1: adopted by ${pipeline.urn} in this update; not stopping`);
 
     const flow = await register(
       'const { EnosFlowSchedule } = require("pulumi-enos");\nnew EnosFlowSchedule("nightly", { flowId: 3377 });\n',
@@ -102,6 +110,9 @@ describe("RPC lifecycle through the dynamic-provider host", () => {
     const flowUpdated = await host.update(flow.urn, flowCreated.id, flowRead.properties, flowChecked.inputs);
     expect(flowUpdated.properties.active).toBe(true);
     await host.delete(flow.urn, flowCreated.id, flowUpdated.properties);
-    expect((await sim.admin.state()).flows.find((f) => f.flowId === 3377)?.active).toBe(0);
+    expect((await sim.admin.state()).flows.find((f) => f.flowId === 3377)?.active).toBe(1);
+    await expect
+      .poll(() => host.logs, { timeout: 20_000 })
+      .toContain(`flow 3377: adopted by ${flow.urn} in this update; not disabling it`);
   });
 });

@@ -1,3 +1,4 @@
+import { forgetAdoptions } from "../../provider/lifecycle/adoption.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { defaultSeed } from "../../simulator/index.js";
 import { fixture, type Fixture } from "./support.js";
@@ -87,9 +88,23 @@ describe("EnosFlowSchedule against the simulator", () => {
     f = await fixture();
     const first = await adopt(f, { flowId, ...owner, onDelete });
     const mark = await f.mark();
+    forgetAdoptions(); // `pulumi destroy`: a new command, which checks nothing
     await f.flows.delete(first.id, first.outs);
     expect(await active(f, flowId)).toBe(final);
     expect((await f.mutations(mark)).map((m) => m.endpoint)).toEqual(expected);
+  });
+
+  it("hands a flow over instead of disabling it when another resource of this update declared it", async () => {
+    f = await fixture();
+    const old = await adopt(f, { flowId: 3377, ...owner, onDelete: "DISABLE" });
+    forgetAdoptions(); // the next `pulumi up`, after a rename
+    const mark = await f.mark();
+    const renamed = "urn:pulumi:dev::proj::pulumi-nodejs:dynamic/enos:EnosFlowSchedule::nachtlich";
+    await adopt(f, { flowId: 3377, ...owner, adopterUrn: renamed });
+    await f.flows.delete(old.id, old.outs);
+    expect(await f.mutations(mark)).toEqual([]);
+    expect(await active(f, 3377)).toBe(1);
+    expect(f.logs).toContain(`flow 3377: adopted by ${renamed} in this update; not disabling it`);
   });
 
   it("refuses a user who does not own the flow, naming the owner, changing nothing", async () => {

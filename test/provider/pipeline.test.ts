@@ -1,3 +1,4 @@
+import { forgetAdoptions } from "../../provider/lifecycle/adoption.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { ResourceInitFailedError } from "../../provider/resources/common/errors.js";
 import { fixture, type Fixture } from "./support.js";
@@ -213,9 +214,43 @@ describe("EnosPipelineDeployment against the simulator", () => {
     f = await fixture();
     const first = await adopt(f, { pipelineId: "demo-pipeline-1", orgId: "o-demo", onDelete });
     const mark = await f.mark();
+    forgetAdoptions(); // `pulumi destroy`: a new command, which checks nothing
     await f.pipelines.delete(first.id, first.outs);
     expect((await f.sim.admin.pipeline("demo-pipeline-1")).status).toBe(final);
     expect(endpoints(await f.mutations(mark))).toEqual(expected);
+  });
+
+  it("hands a pipeline over instead of stopping it when another resource of this update declared it", async () => {
+    f = await fixture();
+    const old = await adopt(f, { pipelineId: "demo-pipeline-1", orgId: "o-demo", onDelete: "STOP" });
+    forgetAdoptions(); // the next `pulumi up`, after a rename: it checks the new resource, then deletes the old
+    const mark = await f.mark();
+    const uno = "urn:pulumi:dev::proj::pulumi-nodejs:dynamic/enos:EnosPipelineDeployment::uno";
+    await adopt(f, { pipelineId: "demo-pipeline-1", orgId: "o-demo", adopterUrn: uno });
+    await f.pipelines.delete(old.id, old.outs);
+    expect(await f.mutations(mark)).toEqual([]);
+    expect((await f.sim.admin.pipeline("demo-pipeline-1")).status).toBe("RUNNING");
+    expect(f.logs).toContain(`demo-pipeline-1: adopted by ${uno} in this update; not stopping`);
+    // Another pipeline's delete is not affected by this adoption: its onDelete still applies.
+    const other = await adopt(f, { pipelineId: "demo-pipeline-2", orgId: "o-demo" });
+    forgetAdoptions();
+    await adopt(f, { pipelineId: "demo-pipeline-1", orgId: "o-demo", adopterUrn: uno });
+    const beforeOther = await f.mark();
+    await f.pipelines.delete(other.id, other.outs);
+    expect(await f.mutations(beforeOther)).toEqual([
+      { endpoint: "stopPipeline", code: 0, pipelineId: "demo-pipeline-2" },
+    ]);
+  });
+
+  it("replaces on the same pipeline create-before-delete: diff never asks for deleteBeforeReplace", async () => {
+    f = await fixture();
+    const first = await adopt(f, { pipelineId: "demo-pipeline-1", orgId: "o-demo" });
+    const checked = await f.pipelines.check(first.outs, { pipelineId: "demo-pipeline-1", orgId: "o-other" });
+    const diff = await f.pipelines.diff(first.id, first.outs, checked.inputs as Props);
+    expect(diff).toEqual({ changes: true, replaces: ["orgId"] });
+    expect(f.logs.at(-1)).toMatch(
+      /orgId changed: will adopt it again as a new resource; the old one hands it over/,
+    );
   });
 
   it("treats deleting an already-stopped or vanished pipeline as done", async () => {

@@ -272,19 +272,19 @@ describe("bad stack config: rejected by the program's config validation or the p
       [/nightly has check errors: userId: userId: may contain only letters/],
     ],
     [
-      "ENOS_ORG_ID malformed in the provider's environment (the provider's own default)",
+      "ENOS_ORG_ID in the provider's environment is not a resource default (inputs never depend on the machine)",
       { ...ONE_PIPELINE, "enos:orgId": null },
-      { ENOS_ORG_ID: "o demo" },
+      { ENOS_ORG_ID: "o-demo" },
       [
-        /ingest has check errors: orgId: orgId: the default from stack config enos:orgId \(or ENOS_ORG_ID\) is invalid: may contain only/,
+        /ingest has check errors: orgId: orgId: required: set it on the resource or run `pulumi config set enos:orgId <org id>` \(the ENOS_ORG_ID environment variable is not a resource default/,
       ],
     ],
     [
-      "ENOS_USER_ID malformed in the provider's environment (the provider's own default)",
+      "ENOS_USER_ID in the provider's environment is not a resource default",
       { ...ONE_FLOW, "enos:userId": null },
-      { ENOS_USER_ID: "u-demo;drop" },
+      { ENOS_USER_ID: "u-demo" },
       [
-        /nightly has check errors: userId: userId: the default from stack config enos:userId \(or ENOS_USER_ID\) is invalid/,
+        /nightly has check errors: userId: userId: required: .*ENOS_USER_ID environment variable is not a resource default/,
       ],
     ],
     [

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ADOPTER_INPUT } from "../../lifecycle/adoption.js";
 
 /**
  * The base of both resources: registers under the `enos` module, with stack traces switched off while it does.
@@ -21,7 +22,10 @@ export abstract class EnosResource extends pulumi.dynamic.Resource {
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
     try {
-      super(provider, name, props, opts, "enos", type);
+      // The resource's own URN, so a delete of another resource on the same pipeline (a rename, a replace) can
+      // name who took it over (lifecycle/adoption.ts). check drops it: it is never stored as an input.
+      const adopterUrn = pulumi.createUrn(name, `pulumi-nodejs:dynamic/enos:${type}`, opts?.parent);
+      super(provider, name, { ...props, [ADOPTER_INPUT]: adopterUrn }, opts, "enos", type);
     } catch (error) {
       // Raised while stack traces were off, it has none: give it the stack of the code that declared the
       // resource (the concrete class's caller), so the user still sees where in their program it failed.

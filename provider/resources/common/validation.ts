@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ADOPTER_INPUT } from "../../lifecycle/adoption.js";
 
 /**
  * Shared input checking for the resources' `check`: per-field zod validation with failures Pulumi shows
@@ -66,7 +67,7 @@ export function unknownKeyFailures(
   failures: CheckFailure[],
 ): void {
   for (const key of Object.keys(news)) {
-    if (key === "__provider" || known.includes(key)) continue;
+    if (key === "__provider" || key === ADOPTER_INPUT || known.includes(key)) continue;
     failures.push({
       property: key.slice(0, 64),
       reason: `${key.slice(0, 64)}: not an input of this resource; valid inputs are ${known.join(", ")}`,

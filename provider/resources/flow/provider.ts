@@ -2,7 +2,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import { isFlowNotFound } from "../../client/codes.js";
 import { EnosApiError } from "../../client/errors.js";
 import type { EnosApi, Flow } from "../../client/types.js";
-import { defaultSetting, rememberStackConfig } from "../../config.js";
+import { rememberStackConfig, stackDefault } from "../../config.js";
+import { adopterFrom, adopterOf, noteAdoption } from "../../lifecycle/adoption.js";
 import type { ProviderDeps } from "../common/deps.js";
 import {
   describeCause,
@@ -33,9 +34,11 @@ export class FlowProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   check(_olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
-    return Promise.resolve(
-      checkFlowInputs(news, { orgId: defaultSetting("orgId"), userId: defaultSetting("userId") }),
-    );
+    const checked = checkFlowInputs(news, { orgId: stackDefault("orgId"), userId: stackDefault("userId") });
+    const flowId = checked.inputs.flowId;
+    if (typeof flowId === "number" && !checked.failures.some((f) => f.property === "flowId"))
+      noteAdoption("flow", String(flowId), adopterFrom(news));
+    return Promise.resolve(checked);
   }
 
   diff(id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
@@ -43,14 +46,12 @@ export class FlowProvider implements pulumi.dynamic.ResourceProvider {
     const previous = storedFlow(id, olds);
     const replaces = (["flowId", "orgId"] as const).filter((key) => previous[key] !== news[key]);
     if (replaces.length > 0) {
+      // Never delete-before-replace: the old resource's delete finds the flow adopted and leaves it alone.
+      const handOver = previous.flowId === news.flowId;
       this.deps.log(
-        `${label}: ${replaces.join(" and ")} changed: will adopt the new flow and let go of the old one`,
+        `${label}: ${replaces.join(" and ")} changed: will adopt ${handOver ? "it again as a new resource; the old one hands it over (the schedule is not touched)" : "the new flow and let go of the old one (its onDelete applies)"}`,
       );
-      return Promise.resolve({
-        changes: true,
-        replaces,
-        deleteBeforeReplace: previous.flowId === news.flowId,
-      });
+      return Promise.resolve({ changes: true, replaces });
     }
     if (containsUnknown(news)) return Promise.resolve({ changes: true });
     const spec = flowSpecOf(storedFlow(id, news));
@@ -108,6 +109,15 @@ export class FlowProvider implements pulumi.dynamic.ResourceProvider {
   async delete(id: string, props: Props): Promise<void> {
     const stored = storedFlow(id, props);
     const spec = flowSpecOf(stored);
+    const adopter = adopterOf("flow", String(spec.flowId));
+    if (adopter !== undefined) {
+      const undone =
+        spec.onDelete === "KEEP"
+          ? "leaving it as it is"
+          : `not ${spec.onDelete === "DISABLE" ? "disabling" : "restoring"} it`;
+      this.deps.log(`flow ${id}: adopted by ${adopter} in this update; ${undone}`);
+      return;
+    }
     if (spec.onDelete === "KEEP") {
       this.deps.log(`flow ${id}: onDelete KEEP: leaving the schedule as it is and forgetting it`);
       return;

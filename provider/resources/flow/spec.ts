@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { settingSource } from "../../config.js";
+import { stackDefaultSource } from "../../config.js";
 import {
   checkDefault,
   checkField,
@@ -35,7 +35,7 @@ export function checkFlowInputs(
     if (containsUnknown(value)) out[name] = value;
     else if (value !== undefined && value !== null) out[name] = checkField(name, schema, value, failures);
     else if (fallback !== undefined && (name === "orgId" || name === "userId"))
-      out[name] = checkDefault(name, schema, fallback, settingSource(name), failures);
+      out[name] = checkDefault(name, schema, fallback, stackDefaultSource(name), failures);
     else if (fallback !== undefined) out[name] = fallback;
     else if (missing) failures.push({ property: name, reason: `${name}: required: ${missing}` });
   };
@@ -56,13 +56,13 @@ export function checkFlowInputs(
     "orgId",
     idSchema("the EnOS organisation ID"),
     defaults.orgId,
-    "set it on the resource or run `pulumi config set enos:orgId <org id>` (or ENOS_ORG_ID)",
+    "set it on the resource or run `pulumi config set enos:orgId <org id>` (the ENOS_ORG_ID environment variable is not a resource default: inputs must not depend on the machine)",
   );
   field(
     "userId",
     idSchema("the EnOS user who owns the flow"),
     defaults.userId,
-    "the flow owner's user ID: set it on the resource or run `pulumi config set enos:userId <user id>` (or ENOS_USER_ID)",
+    "the flow owner's user ID: set it on the resource or run `pulumi config set enos:userId <user id>` (the ENOS_USER_ID environment variable is not a resource default: inputs must not depend on the machine)",
   );
   field("enabled", z.boolean({ error: "must be true (schedule enabled) or false (disabled)" }), true);
   field(

@@ -1,6 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { EnosApiError } from "../../client/errors.js";
-import { defaultSetting, rememberStackConfig } from "../../config.js";
+import { rememberStackConfig, stackDefault } from "../../config.js";
+import { adopterFrom, adopterOf, noteAdoption } from "../../lifecycle/adoption.js";
 import { parseDuration } from "../../lifecycle/duration.js";
 import { describeActions, planTransition } from "../../lifecycle/planner.js";
 import { satisfiesDesired, statusKind, type StableStatus } from "../../lifecycle/status.js";
@@ -60,7 +61,11 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   check(_olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
-    return Promise.resolve(checkPipelineInputs(news, { orgId: defaultSetting("orgId") }));
+    const checked = checkPipelineInputs(news, { orgId: stackDefault("orgId") });
+    const pipelineId = checked.inputs.pipelineId;
+    if (typeof pipelineId === "string" && !checked.failures.some((f) => f.property === "pipelineId"))
+      noteAdoption("pipeline", pipelineId, adopterFrom(news));
+    return Promise.resolve(checked);
   }
 
   diff(id: string, rawOlds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
@@ -68,16 +73,13 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
     const olds: Props = storedPipeline(id, rawOlds);
     const replaces = REPLACE_KEYS.filter((key) => olds[key] !== news[key]);
     if (replaces.length > 0) {
+      // Never delete-before-replace: the replacement is created first, and the old resource's delete then
+      // finds its pipeline adopted (lifecycle/adoption.ts) and leaves it alone when it is the same one.
+      const handOver = olds.pipelineId === news.pipelineId;
       this.deps.log(
-        `${label}: ${replaces.join(" and ")} changed: will adopt the new pipeline and let go of the old one`,
+        `${label}: ${replaces.join(" and ")} changed: will adopt ${handOver ? "it again as a new resource; the old one hands it over (nothing is stopped)" : "the new pipeline and let go of the old one (its onDelete applies)"}`,
       );
-      // Same physical pipeline under a new org id: let go of the old resource first so its onDelete
-      // cannot undo what the replacement just did.
-      return Promise.resolve({
-        changes: true,
-        replaces,
-        deleteBeforeReplace: olds.pipelineId === news.pipelineId,
-      });
+      return Promise.resolve({ changes: true, replaces });
     }
     const changedInputs = PIPELINE_INPUTS.filter((key) => stableJson(olds[key]) !== stableJson(news[key]));
     if (containsUnknown(news)) {
@@ -175,6 +177,11 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
     const spec = pipelineSpecOf(storedPipeline(id, props));
     const policy = spec.onDelete;
     const label = spec.pipelineId;
+    const adopter = adopterOf("pipeline", spec.pipelineId);
+    if (adopter !== undefined) {
+      this.deps.log(`${label}: adopted by ${adopter} in this update; ${HANDED_OVER[policy]}`);
+      return;
+    }
     if (policy === "KEEP") {
       this.deps.log(`${label}: onDelete KEEP: leaving the pipeline as it is and forgetting it`);
       return;
@@ -316,6 +323,9 @@ function intentOf(olds: Props, spec: PipelineSpec): Intent {
     restart: "kafkaRate" in olds && startOptionsKey(oldOptions) !== startOptionsKey(spec),
   };
 }
+
+/** What a handed-over delete says it left undone, per onDelete policy. */
+const HANDED_OVER = { STOP: "not stopping", PAUSE: "not pausing", KEEP: "leaving it as it is" } as const;
 
 /** The call `onDelete` makes from `status`, if any: STOP stops a running or paused one, PAUSE pauses a running one. */
 function onDeleteAction(policy: "STOP" | "PAUSE", status: string): "stop" | "pause" | undefined {

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { parseDuration } from "../../lifecycle/duration.js";
 import type { HealthCheck } from "../../lifecycle/health.js";
 import { DESIRED_STATES, type DesiredState } from "../../lifecycle/status.js";
-import { settingSource } from "../../config.js";
+import { stackDefaultSource } from "../../config.js";
 import { checkHealthInputs } from "./health-spec.js";
 import {
   checkDefault,
@@ -204,12 +204,12 @@ function checkTarget(
         "pipelineId: required: the ID of an existing pipeline (EnOS console > Stream Processing > Stream Operation)",
     });
   }
-  field("orgId", idSchema("the EnOS organisation ID"), defaultOrgId, settingSource("orgId"));
+  field("orgId", idSchema("the EnOS organisation ID"), defaultOrgId, stackDefaultSource("orgId"));
   if (out.orgId === undefined && !failures.some((f) => f.property === "orgId")) {
     failures.push({
       property: "orgId",
       reason:
-        "orgId: required: set it on the resource or run `pulumi config set enos:orgId <org id>` (or ENOS_ORG_ID)",
+        "orgId: required: set it on the resource or run `pulumi config set enos:orgId <org id>` (the ENOS_ORG_ID environment variable is not a resource default: inputs must not depend on the machine)",
     });
   }
 }

@@ -343,15 +343,25 @@ describe("EnosPipelineDeployment check", () => {
     expect(counter.clientUses).toBe(0);
   });
 
-  it("asks for orgId with the config command when none is anywhere", async () => {
-    const { deps } = countingDeps();
+  it("takes orgId from stack config only: ENOS_ORG_ID on this machine never reaches the inputs", async () => {
+    const { deps, counter } = countingDeps();
     const saved = process.env.ENOS_ORG_ID;
-    delete process.env.ENOS_ORG_ID;
+    process.env.ENOS_ORG_ID = "o-this-machine";
     try {
-      const result = await new PipelineProvider(deps).check({}, { pipelineId: "p1" });
-      expect(result.failures?.[0]?.reason).toMatch(/pulumi config set enos:orgId/);
+      rememberStackConfig(() => undefined);
+      const missing = await new PipelineProvider(deps).check({}, { pipelineId: "p1" });
+      expect(missing.failures?.[0]?.reason).toMatch(
+        /orgId: required: .*pulumi config set enos:orgId .*ENOS_ORG_ID environment variable is not a resource default/,
+      );
+      rememberStackConfig((key) => (key === "enos:orgId" ? "o-stack" : undefined));
+      const fromStack = await new PipelineProvider(deps).check({}, { pipelineId: "p1" });
+      expect(fromStack.failures).toEqual([]);
+      expect(fromStack.inputs).toMatchObject({ orgId: "o-stack" });
+      expect(counter.clientUses).toBe(0);
     } finally {
-      if (saved !== undefined) process.env.ENOS_ORG_ID = saved;
+      rememberStackConfig(() => undefined);
+      if (saved === undefined) delete process.env.ENOS_ORG_ID;
+      else process.env.ENOS_ORG_ID = saved;
     }
   });
 });
