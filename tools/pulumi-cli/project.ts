@@ -149,6 +149,21 @@ export class UserProject {
     });
   }
 
+  /**
+   * Another stack of this project, in the same backend (for `pulumi state move` between stacks): same directory,
+   * program and Pulumi home. Dispose the original, not the view.
+   */
+  forStack(stack: string): UserProject {
+    const view = Object.create(UserProject.prototype) as UserProject;
+    Object.assign(view, this, { stack, running: undefined, commands: this.commands + 1_000 });
+    return view;
+  }
+
+  /** Replaces the program's files (a refactor of the user's program). */
+  writeProgram(program: Readonly<Record<string, string>>): void {
+    for (const [file, text] of Object.entries(program)) fs.writeFileSync(path.join(this.dir, file), text);
+  }
+
   /** The installed pulumi-enos (a copy with `modules: "copy"`). */
   get installedPackage(): string {
     return path.join(this.dir, "node_modules", "pulumi-enos");

@@ -24,7 +24,7 @@ export abstract class EnosResource extends pulumi.dynamic.Resource {
     try {
       // The resource's own URN, so a delete of another resource on the same pipeline (a rename, a replace) can
       // name who took it over (lifecycle/adoption.ts). check drops it: it is never stored as an input.
-      const adopterUrn = pulumi.createUrn(name, `pulumi-nodejs:dynamic/enos:${type}`, opts?.parent);
+      const adopterUrn = ownUrn(name, `pulumi-nodejs:dynamic/enos:${type}`, opts?.parent);
       super(provider, name, { ...props, [ADOPTER_INPUT]: adopterUrn }, opts, "enos", type);
     } catch (error) {
       // Raised while stack traces were off, it has none: give it the stack of the code that declared the
@@ -36,4 +36,20 @@ export abstract class EnosResource extends pulumi.dynamic.Resource {
       Error.stackTraceLimit = limit;
     }
   }
+}
+
+/**
+ * The URN the engine gives a resource, as `pulumi.createUrn` computes it, but as a plain promise: an Output of the
+ * parent's URN would make the input depend on the parent, and the SDK expands a dependency on a component into
+ * all of its children, so two resources under one component would each wait for the other, for ever.
+ */
+function ownUrn(name: string, type: string, parent: pulumi.Resource | undefined): string | Promise<string> {
+  const root = `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::`;
+  if (parent === undefined) return `${root}${type}::${name}`;
+  return new Promise((resolve) => {
+    parent.urn.apply((parentUrn) => {
+      const prefix = `${parentUrn.substring(0, parentUrn.lastIndexOf("::"))}$`;
+      resolve(`${prefix.endsWith("::pulumi:pulumi:Stack$") ? root : prefix}${type}::${name}`);
+    });
+  });
 }
