@@ -21,6 +21,11 @@ export function haltRollout(orgId: string, halt: RolloutHalt): void {
   halts()[orgId] ??= halt;
 }
 
+/** Lift the halt in `orgId` if `pipelineId` caused it (it was re-judged healthy). */
+export function liftHalt(orgId: string, pipelineId: string): void {
+  if (halts()[orgId]?.pipelineId === pipelineId) halts()[orgId] = undefined;
+}
+
 /** The halt in force in `orgId`, if any. */
 export function rolloutHalt(orgId: string): RolloutHalt | undefined {
   return halts()[orgId];

@@ -30,6 +30,18 @@ export interface Health {
   readonly offsetsPerSecond?: number;
   /** Why the verdict is not HEALTHY. */
   readonly reason?: string;
+  /** What was started and judged: the start settings and triggers (a verdict stands for these only). */
+  readonly judged?: JudgedSettings;
+}
+
+/** The settings a verdict was reached on; a later start with other settings is a new attempt. */
+export interface JudgedSettings {
+  readonly executionMode: string;
+  readonly kafkaRate: number;
+  readonly resourceConfig: unknown;
+  readonly releaseTrigger?: string;
+  readonly offsetResetTrigger?: string;
+  readonly restartTrigger?: string;
 }
 
 /** One Get Pipeline Offset and Lag sample. */

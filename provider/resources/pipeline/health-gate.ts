@@ -14,7 +14,7 @@ import {
 import { statusKind } from "../../lifecycle/status.js";
 import { describeCause } from "../common/errors.js";
 import { observePipeline, perform, type Observation, type PipelineDeps } from "./converge.js";
-import type { PipelineSpec } from "./spec.js";
+import { judgedSettings, type PipelineSpec } from "./spec.js";
 
 /**
  * The health gate's I/O: after a start, watch the pipeline for `stableFor` (status from the shared listing,
@@ -56,7 +56,7 @@ export async function gateAfterStart(
     return previous ?? uncheckedHealth(deps.clock(), "no start was made since the health check was declared");
   }
   const label = spec.pipelineId;
-  const health = await watchHealth(deps, spec, check, deadline);
+  const health = { ...(await watchHealth(deps, spec, check, deadline)), judged: judgedSettings(spec) };
   if (health.verdict === "HEALTHY") {
     deps.log(`${label}: healthy after ${check.stableFor} (${figures(health)})`);
     return health;
@@ -79,12 +79,13 @@ export async function gateAfterStart(
     (halted
       ? ` Rollout halted in org ${spec.orgId}: no other pipeline of it is started or released by this deployment.`
       : "") +
-    ` Next: inspect the job in the EnOS console (Stream Processing > Stream Operation); fix the release (a new draft and releaseTrigger) or the start options, then run \`pulumi up\` again: every start the provider makes is checked again.`;
+    " The verdict is kept in state: `pulumi up` with the same settings fails again without a start." +
+    ` Next: inspect the job in the EnOS console (Stream Processing > Stream Operation); fix the release (a new draft and releaseTrigger) or the start options and run \`pulumi up\`; to start these same settings again, set restartTrigger to a new value.`;
   throw new HealthGateFailure(message, health, { ...observed, status: applied.status });
 }
 
 /** Watch one window; never throws for EnOS failures (they become the verdict's reason). */
-async function watchHealth(
+export async function watchHealth(
   deps: PipelineDeps,
   spec: PipelineSpec,
   check: HealthCheck,
@@ -148,7 +149,7 @@ function windowDoesNotFit(check: HealthCheck, runningAt: number, deadline: numbe
 }
 
 /** The newest offset-lag sample, or why there is none (an EnOS failure is reported, not thrown). */
-async function readLag(
+export async function readLag(
   client: ReturnType<PipelineDeps["client"]>,
   spec: PipelineSpec,
 ): Promise<{ sample: LagSample; readError?: undefined } | { sample?: undefined; readError: string }> {
@@ -164,7 +165,7 @@ async function readLag(
 }
 
 /** Status from the shared listing; a failed read or a vanished pipeline is reported as such, not thrown. */
-async function readStatus(deps: PipelineDeps, spec: PipelineSpec): Promise<{ status: string }> {
+export async function readStatus(deps: PipelineDeps, spec: PipelineSpec): Promise<{ status: string }> {
   try {
     const observed = await observePipeline(deps, spec, deps.clock());
     return { status: observed?.status ?? "DELETED" };
@@ -213,7 +214,7 @@ async function applyOnUnhealthy(
   }
 }
 
-function figures(health: Health): string {
+export function figures(health: Health): string {
   const parts = [
     health.lag === undefined ? undefined : `lag ${health.lag}`,
     health.offsetsPerSecond === undefined ? undefined : `${health.offsetsPerSecond} offsets/s`,

@@ -29,6 +29,7 @@ import { RolloutHaltedError } from "../../lifecycle/halt.js";
 import type { Health } from "../../lifecycle/health.js";
 import { gateAfterStart, HealthGateFailure } from "./health-gate.js";
 import { guardRollout } from "./rollout-guard.js";
+import { describeStanding, haltForStanding, rejudgeWithoutStart, standingFailure } from "./verdict.js";
 import {
   checkPipelineInputs,
   DEFAULT_TIMEOUT,
@@ -90,7 +91,17 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
     }
     const spec = pipelineSpecOf(storedPipeline(id, news));
     const status = typeof olds.status === "string" ? olds.status : "unknown";
-    const summary = describePlan(spec, status, intentOf(rawOlds, spec));
+    const intent = intentOf(rawOlds, spec);
+    const standing = standingFailure(olds.health as Health | undefined, spec, intent);
+    if (standing) {
+      // Recorded state, not this process's memory: every new provider halts the org's rollout again.
+      haltForStanding(spec, standing);
+      this.deps.log(
+        `${label}: ${describeStanding(standing)}: will re-judge it without a start (set restartTrigger to start it again)`,
+      );
+      return Promise.resolve({ changes: true });
+    }
+    const summary = describePlan(spec, status, intent);
     const changes = changedInputs.length > 0 || summary.actions > 0;
     if (changes) {
       const inputs = changedInputs.length > 0 ? ` (changed: ${changedInputs.join(", ")})` : "";
@@ -224,7 +235,9 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
   ): Promise<{ observed: Observation; health: Health | undefined }> {
     const guard = guardRollout(this.deps, spec);
     const previous = olds?.health as Health | undefined;
+    const standing = standingFailure(previous, spec, intent);
     try {
+      if (standing) return await rejudgeWithoutStart(this.deps, spec, standing, deadline);
       const { observation: observed } = await converge(guard.deps, spec, intent, deadline);
       const health = await gateAfterStart(this.deps, spec, observed, guard.startSent(), previous, deadline);
       return { observed, health };
@@ -308,19 +321,22 @@ function owedInputs(left: Intent, olds: StoredPipeline | undefined): Props {
       owed.executionMode = olds.executionMode;
       owed.kafkaRate = olds.kafkaRate;
       owed.resourceConfig = olds.resourceConfig;
+      owed.restartTrigger = olds.restartTrigger;
     }
   }
   return owed;
 }
 
 function intentOf(olds: Props, spec: PipelineSpec): Intent {
-  const changedTrigger = (key: "releaseTrigger" | "offsetResetTrigger"): boolean =>
+  const changedTrigger = (key: "releaseTrigger" | "offsetResetTrigger" | "restartTrigger"): boolean =>
     spec[key] !== undefined && spec[key] !== olds[key];
   const oldOptions = pipelineSpecOf(storedPipeline(spec.pipelineId, olds));
   return {
     release: changedTrigger("releaseTrigger"),
     resetOffset: changedTrigger("offsetResetTrigger"),
-    restart: "kafkaRate" in olds && startOptionsKey(oldOptions) !== startOptionsKey(spec),
+    restart:
+      changedTrigger("restartTrigger") ||
+      ("kafkaRate" in olds && startOptionsKey(oldOptions) !== startOptionsKey(spec)),
   };
 }
 

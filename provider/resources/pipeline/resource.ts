@@ -25,6 +25,11 @@ export interface EnosPipelineDeploymentArgs {
   readonly releaseTrigger?: pulumi.Input<string>;
   /** Change it to reset the Kafka offset and return the pipeline to `desiredState`. */
   readonly offsetResetTrigger?: pulumi.Input<string>;
+  /**
+   * Change it to restart the pipeline with the same settings: a running one is quiesced (`restartStrategy`) and
+   * started again, and the start is health-checked. The explicit retry of a start that failed its health check.
+   */
+  readonly restartTrigger?: pulumi.Input<string>;
   /** How a running pipeline is quiesced for a release, offset reset or restart: "PAUSE" (default) or "STOP". */
   readonly restartStrategy?: pulumi.Input<"PAUSE" | "STOP">;
   /** What destroy does: "STOP" (default), "PAUSE", or "KEEP" (only forget it). */
@@ -55,6 +60,18 @@ export interface PipelineHealth {
   readonly offsetsPerSecond?: number;
   /** Why the verdict is not HEALTHY. */
   readonly reason?: string;
+  /**
+   * What was started and judged: start settings and triggers. An UNHEALTHY verdict stands for exactly these: a
+   * later `up` with the same ones re-judges without starting and fails again while the pipeline is unhealthy.
+   */
+  readonly judged?: {
+    readonly executionMode: string;
+    readonly kafkaRate: number;
+    readonly resourceConfig: PipelineResourceConfig;
+    readonly releaseTrigger?: string;
+    readonly offsetResetTrigger?: string;
+    readonly restartTrigger?: string;
+  };
 }
 
 /** Resources for a start, as EnOS documents them. */
@@ -80,6 +97,7 @@ export class EnosPipelineDeployment extends EnosResource {
   declare readonly resourceConfig: pulumi.Output<PipelineResourceConfig>;
   declare readonly releaseTrigger: pulumi.Output<string | undefined>;
   declare readonly offsetResetTrigger: pulumi.Output<string | undefined>;
+  declare readonly restartTrigger: pulumi.Output<string | undefined>;
   declare readonly restartStrategy: pulumi.Output<"PAUSE" | "STOP">;
   declare readonly onDelete: pulumi.Output<"STOP" | "PAUSE" | "KEEP">;
   declare readonly timeouts: pulumi.Output<{ create: string; update: string; delete: string }>;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { parseDuration } from "../../lifecycle/duration.js";
-import type { HealthCheck } from "../../lifecycle/health.js";
+import type { HealthCheck, JudgedSettings } from "../../lifecycle/health.js";
 import { DESIRED_STATES, type DesiredState } from "../../lifecycle/status.js";
 import { stackDefaultSource } from "../../config.js";
 import { checkHealthInputs } from "./health-spec.js";
@@ -24,6 +24,8 @@ export interface PipelineSpec {
   readonly resourceConfig: ResourceConfig;
   readonly releaseTrigger?: string;
   readonly offsetResetTrigger?: string;
+  /** Changing it restarts the pipeline with the same settings (the retry of a start that failed its check). */
+  readonly restartTrigger?: string;
   readonly restartStrategy: "PAUSE" | "STOP";
   readonly onDelete: "STOP" | "PAUSE" | "KEEP";
   readonly timeouts: { readonly create: string; readonly update: string; readonly delete: string };
@@ -52,6 +54,7 @@ export const PIPELINE_INPUTS = [
   "resourceConfig",
   "releaseTrigger",
   "offsetResetTrigger",
+  "restartTrigger",
   "restartStrategy",
   "onDelete",
   "timeouts",
@@ -221,6 +224,7 @@ function checkRunSettings(field: FieldCheck): void {
   field("kafkaRate", count("Kafka read rate in records/s", 10_000_000), 1000);
   field("releaseTrigger", triggerSchema);
   field("offsetResetTrigger", triggerSchema);
+  field("restartTrigger", triggerSchema);
   field("restartStrategy", enumOf(["PAUSE", "STOP"], "how a running pipeline is quiesced"), "PAUSE");
   field("onDelete", enumOf(["STOP", "PAUSE", "KEEP"], "what destroy does to the pipeline"), "STOP");
 }
@@ -273,6 +277,18 @@ function checkTimeouts(timeouts: unknown, failures: CheckFailure[]): unknown {
 /** The spec from checked inputs (state written by `check`/`create`); undefined when something is unknown. */
 export function specFrom(inputs: Record<string, unknown>): PipelineSpec {
   return inputs as unknown as PipelineSpec;
+}
+
+/** What a start with `spec` runs and a verdict on it judges: the start options and the triggers. */
+export function judgedSettings(spec: PipelineSpec): JudgedSettings {
+  return {
+    executionMode: spec.executionMode,
+    kafkaRate: spec.kafkaRate,
+    resourceConfig: spec.resourceConfig,
+    ...(spec.releaseTrigger === undefined ? {} : { releaseTrigger: spec.releaseTrigger }),
+    ...(spec.offsetResetTrigger === undefined ? {} : { offsetResetTrigger: spec.offsetResetTrigger }),
+    ...(spec.restartTrigger === undefined ? {} : { restartTrigger: spec.restartTrigger }),
+  };
 }
 
 /** Start body exactly as EnOS documents it. */

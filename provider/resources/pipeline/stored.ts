@@ -26,6 +26,7 @@ const storedPipelineSchema = z
       .default({ server: 1 }),
     releaseTrigger: z.string().optional(),
     offsetResetTrigger: z.string().optional(),
+    restartTrigger: z.string().optional(),
     restartStrategy: z.enum(["PAUSE", "STOP"]).default("PAUSE"),
     onDelete: z.enum(["STOP", "PAUSE", "KEEP"]).default("STOP"),
     timeouts: z
@@ -70,6 +71,7 @@ export function pipelineSpecOf(stored: StoredPipeline): PipelineSpec {
     resourceConfig: stored.resourceConfig,
     ...(stored.releaseTrigger === undefined ? {} : { releaseTrigger: stored.releaseTrigger }),
     ...(stored.offsetResetTrigger === undefined ? {} : { offsetResetTrigger: stored.offsetResetTrigger }),
+    ...(stored.restartTrigger === undefined ? {} : { restartTrigger: stored.restartTrigger }),
     restartStrategy: stored.restartStrategy,
     onDelete: stored.onDelete,
     timeouts: stored.timeouts,

@@ -1,0 +1,92 @@
+import { haltRolloutSetting } from "../../config.js";
+import { haltRollout, liftHalt } from "../../lifecycle/halt.js";
+import type { Health } from "../../lifecycle/health.js";
+import { observePipeline, type Intent, type Observation, type PipelineDeps } from "./converge.js";
+import { figures, HealthGateFailure, readLag, watchHealth } from "./health-gate.js";
+import { judgedSettings, stableJson, type PipelineSpec } from "./spec.js";
+
+/**
+ * Durable verdicts: a failed health check is kept in state with what it judged, and it stands until the
+ * settings change, the program asks for a new start (`restartTrigger`), or the pipeline is re-judged healthy
+ * without a start. A retried `pulumi up` therefore fails again instead of going green over a bad release, and
+ * the halt of its organisation's rollout is re-established from state by every new provider process.
+ */
+
+/**
+ * The failed verdict that still stands for `spec`, if any: UNHEALTHY and judged on these very settings. A verdict
+ * written before verdicts recorded their settings stands while nothing asks for a new start. Only a pipeline that
+ * is health-checked and meant to run has one: nothing else would be started.
+ */
+export function standingFailure(
+  previous: Health | undefined,
+  spec: PipelineSpec,
+  intent: Intent,
+): Health | undefined {
+  if (spec.healthCheck === undefined || spec.desiredState !== "RUNNING") return undefined;
+  if (previous?.verdict !== "UNHEALTHY") return undefined;
+  const same =
+    previous.judged === undefined
+      ? !intent.release && !intent.resetOffset && !intent.restart
+      : stableJson(previous.judged) === stableJson(judgedSettings(spec));
+  return same ? previous : undefined;
+}
+
+/** The standing verdict in words, for plan lines and errors. */
+export function describeStanding(standing: Health): string {
+  return `its last start with these settings failed its health check at ${standing.checkedAt} (${standing.reason ?? "unhealthy"})`;
+}
+
+export const RETRY_ADVICE =
+  "Next: fix the release (a new draft and releaseTrigger) or the start options and run `pulumi up`; to start these same settings again, set restartTrigger to a new value";
+
+/** Halt the organisation's rollout for a standing failure (when the halt is on): recorded state, not memory. */
+export function haltForStanding(spec: PipelineSpec, standing: Health): void {
+  if (haltRolloutSetting().enabled)
+    haltRollout(spec.orgId, { pipelineId: spec.pipelineId, reason: standing.reason ?? "unhealthy" });
+}
+
+/**
+ * Judge a pipeline whose failed verdict stands, without starting it: not RUNNING fails at once; RUNNING with its
+ * newest lag over maxLag fails after one offset-lag call; otherwise a full window decides, and a pipeline that
+ * recovered on its own passes (and lifts the halt it caused). Throws HealthGateFailure when it fails.
+ */
+export async function rejudgeWithoutStart(
+  deps: PipelineDeps,
+  spec: PipelineSpec,
+  standing: Health,
+  deadline: number,
+): Promise<{ observed: Observation; health: Health }> {
+  haltForStanding(spec, standing);
+  const observed = await observePipeline(deps, spec, deps.clock());
+  if (observed === undefined)
+    throw new Error(`pipeline ${spec.pipelineId} no longer exists in org ${spec.orgId}`);
+  const judged = judgedSettings(spec);
+  const fail = (health: Health, what: string): never => {
+    throw new HealthGateFailure(
+      `not started: ${describeStanding(standing)}; ${what}. ${RETRY_ADVICE}`,
+      { ...health, judged },
+      observed,
+    );
+  };
+  if (observed.status !== "RUNNING") fail(standing, `the pipeline is ${observed.status}`);
+  const check = spec.healthCheck;
+  if (check === undefined) return { observed, health: standing };
+  const quick = await readLag(deps.client(), spec);
+  if (check.maxLag !== undefined && quick.sample !== undefined && quick.sample.lag > check.maxLag) {
+    const reason = `lag ${quick.sample.lag} > maxLag ${check.maxLag} (re-judged without a start)`;
+    const now = new Date(deps.clock()).toISOString();
+    fail(
+      { verdict: "UNHEALTHY", checkedAt: now, lag: quick.sample.lag, reason },
+      `it is still unhealthy: ${reason}`,
+    );
+  }
+  deps.log(
+    `${spec.pipelineId}: ${describeStanding(standing)}; re-judging it for ${check.stableFor} without a start`,
+  );
+  const { status, ...health } = await watchHealth(deps, spec, check, deadline);
+  if (health.verdict !== "HEALTHY")
+    fail(health, `re-judged without a start: ${health.reason ?? health.verdict} (status ${status})`);
+  liftHalt(spec.orgId, spec.pipelineId);
+  deps.log(`${spec.pipelineId}: re-judged without a start: healthy (${figures(health)})`);
+  return { observed, health: { ...health, judged } };
+}
