@@ -1,7 +1,7 @@
 import { EnosApiError } from "../../client/errors.js";
 import { haltRolloutSetting } from "../../config.js";
 import { formatDuration, parseDuration } from "../../lifecycle/duration.js";
-import { haltRollout } from "../../lifecycle/halt.js";
+import { haltRollout, liftHalt } from "../../lifecycle/halt.js";
 import {
   gateCheckpoints,
   healthVerdict,
@@ -58,6 +58,7 @@ export async function gateAfterStart(
   const label = spec.pipelineId;
   const health = { ...(await watchHealth(deps, spec, check, deadline)), judged: judgedSettings(spec) };
   if (health.verdict === "HEALTHY") {
+    liftHalt(spec.orgId, label);
     deps.log(`${label}: healthy after ${check.stableFor} (${figures(health)})`);
     return health;
   }

@@ -19,12 +19,17 @@ export interface RolloutGuard {
 
 const HALTED_ACTIONS: readonly PipelineAction[] = ["start", "release"];
 
-export function guardRollout(deps: PipelineDeps, spec: Pick<PipelineSpec, "orgId">): RolloutGuard {
+export function guardRollout(
+  deps: PipelineDeps,
+  spec: Pick<PipelineSpec, "orgId" | "pipelineId">,
+): RolloutGuard {
   let startSent = false;
   const refuseIfHalted = (action: string): void => {
     if (!haltRolloutSetting().enabled) return;
     const halt = rolloutHalt(spec.orgId);
-    if (halt) throw new RolloutHaltedError(spec.orgId, halt, action);
+    // The pipeline that caused the halt may make its own new attempt (new settings, restartTrigger): that is how
+    // the halt is cleared.
+    if (halt && halt.pipelineId !== spec.pipelineId) throw new RolloutHaltedError(spec.orgId, halt, action);
   };
   const client = (): EnosApi => {
     const inner = deps.client();

@@ -178,7 +178,7 @@ describe("guardRollout", () => {
 
   it("refuses starts and releases of a halted org at plan time and at send time; never pauses or stops", async () => {
     const { deps, sent } = inner();
-    const guard = guardRollout(deps, { orgId: "o1" });
+    const guard = guardRollout(deps, { orgId: "o1", pipelineId: "p2" });
     guard.deps.beforeActions?.(["pause", "release", "start"]);
     await guard.deps.client().startPipeline("o1", "p2", body);
     expect(guard.startSent()).toBe(true);
@@ -198,18 +198,25 @@ describe("guardRollout", () => {
     await guard.deps.client().pausePipeline("o1", "p2");
     expect(sent).toEqual(["start", "pause"]);
 
+    // The pipeline that caused the halt may try again (new settings or restartTrigger): that clears it.
+    const own = guardRollout(deps, { orgId: "o1", pipelineId: "p1" });
+    own.deps.beforeActions?.(["pause", "release", "start"]);
+    await own.deps.client().startPipeline("o1", "p1", body);
+    expect(sent).toEqual(["start", "pause", "start"]);
+    sent.splice(0);
+
     // Another org is not halted.
-    const other = guardRollout(deps, { orgId: "o2" });
+    const other = guardRollout(deps, { orgId: "o2", pipelineId: "q1" });
     other.deps.beforeActions?.(["start"]);
     await other.deps.client().startPipeline("o2", "q1", body);
-    expect(sent).toEqual(["start", "pause", "start"]);
+    expect(sent).toEqual(["start"]);
   });
 
   it("enos:haltRolloutOnUnhealthy false: a halt on record refuses nothing", async () => {
     rememberStackConfig((key) => (key === "enos:haltRolloutOnUnhealthy" ? "false" : undefined));
     haltRollout("o1", { pipelineId: "p1", reason: "x" });
     const { deps, sent } = inner();
-    const guard = guardRollout(deps, { orgId: "o1" });
+    const guard = guardRollout(deps, { orgId: "o1", pipelineId: "p2" });
     guard.deps.beforeActions?.(["release", "start"]);
     await guard.deps.client().releasePipeline("o1", "p2");
     expect(sent).toEqual(["release"]);
