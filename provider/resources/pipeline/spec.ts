@@ -270,11 +270,6 @@ function checkTimeouts(timeouts: unknown, failures: CheckFailure[]): unknown {
   };
 }
 
-/** The spec from checked inputs (state written by `check`/`create`); undefined when something is unknown. */
-export function specFrom(inputs: Record<string, unknown>): PipelineSpec {
-  return inputs as unknown as PipelineSpec;
-}
-
 /** Start body exactly as EnOS documents it. */
 export function startBody(spec: PipelineSpec) {
   const { server, yarn, advanced } = spec.resourceConfig;
