@@ -15,7 +15,7 @@ export const PASSPHRASE = "cli-story-passphrase";
 
 /** `npm pack` of the built repository, once per process, into a directory removed when the process exits. */
 let packed: string | undefined;
-function packOnce(): string {
+export function packOnce(): string {
   if (packed && fs.existsSync(packed)) return packed;
   const into = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-enos-pack-"));
   process.once("exit", () => {
@@ -83,6 +83,16 @@ function installedModules(extra: Readonly<Record<string, string>>): string {
   return dir;
 }
 
+/** A plain JavaScript Pulumi project's package.json and Pulumi.yaml, in a new directory. */
+function writeJavaScriptProject(dir: string, name: string): void {
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name, private: true, main: "index.js" }));
+  fs.writeFileSync(
+    path.join(dir, "Pulumi.yaml"),
+    `name: ${name}\nruntime:\n  name: nodejs\n  options:\n    typescript: false\n`,
+  );
+}
+
 /** What one `pulumi` command did. */
 export interface CliResult {
   readonly code: number | null;
@@ -123,8 +133,10 @@ export class UserProject {
   /**
    * @param program the program's files (index.js at least), written into the project
    * @param options.modules `"shared"` links the shared install; `"copy"` copies it, so a test may change the
-   *   installed pulumi-enos
+   *   installed pulumi-enos; `"none"` installs nothing (the test runs npm itself)
    * @param options.dependencies packages the user installs beside pulumi-enos and @pulumi/pulumi (name → version)
+   * @param options.source a Pulumi project directory copied as it is (its own Pulumi.yaml, package.json, …)
+   *   instead of the generated JavaScript project
    */
   constructor(
     readonly cli: PulumiCli,
@@ -132,8 +144,9 @@ export class UserProject {
     options: {
       readonly stack?: string;
       readonly name?: string;
-      readonly modules?: "shared" | "copy";
+      readonly modules?: "shared" | "copy" | "none";
       readonly dependencies?: Readonly<Record<string, string>>;
+      readonly source?: string;
     } = {},
   ) {
     this.root = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-enos-cli-"));
@@ -141,18 +154,17 @@ export class UserProject {
     this.stack = options.stack ?? "dev";
     fs.mkdirSync(path.join(this.root, "state"));
     fs.mkdirSync(path.join(this.root, "home"));
-    fs.mkdirSync(this.dir);
-    const modules = path.join(installedModules(options.dependencies ?? {}), "node_modules");
-    if (options.modules === "copy") copyPulumiEnos(modules, path.join(this.dir, "node_modules"));
-    else fs.symlinkSync(modules, path.join(this.dir, "node_modules"), "dir");
-    fs.writeFileSync(
-      path.join(this.dir, "package.json"),
-      JSON.stringify({ name: options.name ?? "enos-user-project", private: true, main: "index.js" }),
-    );
-    fs.writeFileSync(
-      path.join(this.dir, "Pulumi.yaml"),
-      `name: ${options.name ?? "enos-user-project"}\nruntime:\n  name: nodejs\n  options:\n    typescript: false\n`,
-    );
+    if (options.source === undefined) writeJavaScriptProject(this.dir, options.name ?? "enos-user-project");
+    else
+      fs.cpSync(options.source, this.dir, {
+        recursive: true,
+        filter: (f) => path.basename(f) !== "node_modules",
+      });
+    if (options.modules !== "none") {
+      const modules = path.join(installedModules(options.dependencies ?? {}), "node_modules");
+      if (options.modules === "copy") copyPulumiEnos(modules, path.join(this.dir, "node_modules"));
+      else fs.symlinkSync(modules, path.join(this.dir, "node_modules"), "dir");
+    }
     for (const [file, text] of Object.entries(program)) fs.writeFileSync(path.join(this.dir, file), text);
     this.env = pulumiEnvironment(cli, {
       backendDir: path.join(this.root, "state"),
