@@ -21,6 +21,18 @@ export default tseslint.config(
     },
   },
   {
+    // examples/*: projects a user copies, each with its own tsconfig.json (which resolves pulumi-enos from its
+    // node_modules); here they are type-checked against the repository's tsconfig, where pulumi-enos is the source.
+    files: ["examples/**/*.ts"],
+    languageOptions: {
+      parserOptions: {
+        projectService: false,
+        project: "./tsconfig.json",
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+  },
+  {
     // Tests poke at untyped wire data (gRPC structs, JSON bodies) on purpose.
     files: ["test/**/*.ts"],
     rules: {

@@ -5,10 +5,28 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseEnvironment, type EnvironmentConfig } from "../program/environment.js";
-import { stackConfigFromYaml } from "./yaml.js";
+import { parse } from "yaml";
 
 /** The root Pulumi project's name (Pulumi.yaml), which is also the namespace of its own config keys. */
 export const PROJECT = "pulumi-enos";
+
+/**
+ * The `config:` of a stack file as the engine hands it to a program (`PULUMI_CONFIG`): namespaced keys, string
+ * values, structured values as JSON text. An encrypted (`secure:`) value cannot be read without the CLI.
+ */
+export function stackConfigFromYaml(text: string): Record<string, string> {
+  const config = (parse(text) as { config?: unknown } | null)?.config;
+  if (config === undefined || config === null) return {};
+  if (typeof config !== "object" || Array.isArray(config)) throw new Error("config: must be a mapping");
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(config as Record<string, unknown>)) {
+    if (value !== null && typeof value === "object" && "secure" in value && !Array.isArray(value)) {
+      throw new Error(`config ${key} is an encrypted secret; this reader cannot decrypt it`);
+    }
+    out[key] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return out;
+}
 
 /** One pipeline or flow of the stack, with what `up` and `destroy` should leave in EnOS. */
 export interface DemoPipeline {

@@ -1,18 +1,16 @@
 import { EnosClient } from "./client/client.js";
+import { credentialKey } from "./client/token.js";
 import { credentialSettingNames, requireSettings } from "./config.js";
 import { processGlobal } from "./registry.js";
 import type { ProviderKind } from "./resources/common/thin.js";
 import type { PipelineDeps } from "./resources/pipeline/converge.js";
 import { PipelineProvider } from "./resources/pipeline/provider.js";
 import { FlowProvider } from "./resources/flow/provider.js";
-import { createHash } from "node:crypto";
 
 /** One client per (gateway, access key, secret) in the process: one token, one connection pool. */
 function sharedClient(): EnosClient {
   const settings = requireSettings();
-  const key = createHash("sha256")
-    .update(`${settings.apiGateway}\u0000${settings.accessKey}\u0000${settings.secretKey}`)
-    .digest("hex");
+  const key = credentialKey(settings.apiGateway, settings.accessKey, settings.secretKey);
   const clients = processGlobal<Record<string, EnosClient>>("clients", () => ({}));
   return (clients[key] ??= new EnosClient(
     { apiGateway: settings.apiGateway, accessKey: settings.accessKey, secretKey: settings.secretKey },

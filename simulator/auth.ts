@@ -1,5 +1,5 @@
 /**
- * The APIM token service and the per-request signature check, written from docs/enos-api.md (independently of the
+ * The APIM token service and the per-request signature check, written from docs/ENOS-API.md (independently of the
  * provider's client, so the two check each other).
  *
  * token encryption = hex(sha256(appKey + timestamp + appSecret))

@@ -1,6 +1,6 @@
 /**
  * Stream processing v2.0 (`/streaming/v2.0/streaming`): list, details, operate (save/release/start/pause/stop),
- * offset-lag and offset reset, with the status machine and error codes of docs/enos-api.md.
+ * offset-lag and offset reset, with the status machine and error codes of docs/ENOS-API.md.
  */
 import type { FaultStore } from "./faults.js";
 import { kafkaRateOf, samplesAt, type RunModel } from "./kafka.js";

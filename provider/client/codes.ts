@@ -1,7 +1,7 @@
 import { EnosApiError } from "./errors.js";
 
 /**
- * Known EnOS result codes (docs/enos-api.md) with their meaning and, where there is one, what a person can do.
+ * Known EnOS result codes (docs/ENOS-API.md) with their meaning and, where there is one, what a person can do.
  * Used in error messages so a failure says more than a number.
  */
 

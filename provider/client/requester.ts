@@ -2,7 +2,6 @@
  * EnosRequester: one signed, retried, validated call to the EnOS gateway, with the process-wide token cache.
  * EnosClient adds the typed calls on top.
  */
-import { createHash } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
 import type { Dispatcher } from "undici";
 import type { z } from "zod";
@@ -20,7 +19,14 @@ import type {
 import { DEFAULT_RETRY_POLICY, retryDecision, type RetryPolicy } from "./retry.js";
 import { tokenDataSchema } from "./schemas.js";
 import { apimSignature, tokenEncryption } from "./signing.js";
-import { accessToken, invalidateToken, tokenSlot, type IssuedToken, type TokenSlot } from "./token.js";
+import {
+  accessToken,
+  credentialKey,
+  invalidateToken,
+  tokenSlot,
+  type IssuedToken,
+  type TokenSlot,
+} from "./token.js";
 import { FIELD_NAMES, type GatewayLabel, type SettingNames } from "./settings-hints.js";
 import { sendOnce, sharedDispatcher } from "./transport.js";
 
@@ -67,10 +73,7 @@ export class EnosRequester {
   /** Normalised gateway URL (no trailing slash); part of the token and coalescing keys. */
   readonly apiGateway: string;
   readonly accessKey: string;
-  /**
-   * Identifies gateway + access key + secret key (a hash: the secret never appears in it); process-wide
-   * caches of this client's answers are keyed by it, so two sets of credentials never share one.
-   */
+  /** This client's {@link credentialKey}: the key of every process-wide cache of its answers and its token. */
   protected readonly credentialKey: string;
   /** The injected clock (epoch ms). */
   protected readonly clock: () => number;
@@ -103,9 +106,7 @@ export class EnosRequester {
     this.apiGateway = this.#origin + this.#basePath;
     this.accessKey = credentials.accessKey;
     this.#secretKey = credentials.secretKey;
-    this.credentialKey = createHash("sha256")
-      .update(`${this.apiGateway}\u0000${this.accessKey}\u0000${credentials.secretKey}`)
-      .digest("hex");
+    this.credentialKey = credentialKey(this.apiGateway, this.accessKey, credentials.secretKey);
     this.#timeoutMs = positive(options.requestTimeoutMs, 30_000, "requestTimeoutMs");
     this.#maxResponseBytes = positive(options.maxResponseBytes, 4 * 1024 * 1024, "maxResponseBytes");
     this.#policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
@@ -114,7 +115,7 @@ export class EnosRequester {
     this.#random = options.random ?? Math.random;
     this.#sleep = options.sleep ?? ((ms) => delay(ms));
     this.#onCall = options.onCall;
-    this.#tokens = tokenSlot(this.apiGateway, this.accessKey);
+    this.#tokens = tokenSlot(this.credentialKey);
     this.#settingNames = { ...FIELD_NAMES, ...options.settingNames };
     this.#namedSettings = options.settingNames === undefined ? undefined : this.#settingNames;
     this.#gateway = { setting: this.#settingNames.apiGateway, url: this.apiGateway, host: url.host };

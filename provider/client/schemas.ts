@@ -1,7 +1,7 @@
 /**
  * zod schemas of the envelope `data` of every call the client makes, producing the types in types.ts.
  *
- * Tolerant where docs/enos-api.md marks a detail as inferred (ids and versions as number or string, 0/1 or boolean
+ * Tolerant where docs/ENOS-API.md marks a detail as inferred (ids and versions as number or string, 0/1 or boolean
  * flags, absent optional fields); strict where a wrong value would mislead the provider (ids, status, active).
  */
 import { z } from "zod";

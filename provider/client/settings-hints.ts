@@ -55,7 +55,7 @@ export function connectFailureHint(code: string | undefined, gateway: GatewayLab
   return undefined;
 }
 
-/** HTTP statuses the APIM gateway is documented to answer without an EnOS envelope (ENOS-API.md), and proxies'. */
+/** HTTP statuses the APIM gateway is documented to answer without an EnOS envelope (docs/ENOS-API.md), and proxies'. */
 const GATEWAY_STATUSES = new Set([400, 401, 403, 413, 429, 500, 502, 503, 504]);
 
 function looksLikeHtml(contentType: string | undefined, text: string): boolean {

@@ -1,5 +1,5 @@
 /**
- * The EnOS API gateway signing scheme (docs/enos-api.md, "Authentication"), as pure functions.
+ * The EnOS API gateway signing scheme (docs/ENOS-API.md, "Authentication"), as pure functions.
  *
  * Split like smithy's signature-v4 helpers so each step can be tested on its own and the simulator can verify
  * requests with the very same code.

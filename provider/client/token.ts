@@ -1,6 +1,7 @@
 /**
- * Access-token cache, one entry per (gateway, access key) for the whole process, so every resource in a
- * provider host shares one token and one token request.
+ * Access-token cache, one entry per set of credentials (gateway, access key and secret key, see
+ * {@link credentialKey}) for the whole process, so every resource in a provider host shares one token and one
+ * token request, and a client given a wrong secret never borrows the token another client got with the right one.
  *
  * - A token is renewed `refreshMarginMs` before it expires (5 minutes, or half the lifetime for short-lived
  *   tokens), with `token/refresh` while the old one is still valid and `token/get` otherwise.
@@ -9,6 +10,7 @@
  *   later, so a token-service hiccup does not fail calls that would have worked.
  * - After a 1203 (token expired) the caller invalidates the token it used; the next caller fetches a new one.
  */
+import { createHash } from "node:crypto";
 import { processGlobal } from "../registry.js";
 import { EnosApiError } from "./errors.js";
 
@@ -28,7 +30,7 @@ interface CachedToken {
   refreshAt: number;
 }
 
-/** The cache entry of one (gateway, access key). */
+/** The cache entry of one set of credentials. */
 export interface TokenSlot {
   token: CachedToken | undefined;
   inflight: Promise<CachedToken> | undefined;
@@ -43,10 +45,17 @@ export function refreshMarginMs(lifetimeMs: number): number {
   return Math.min(FIVE_MINUTES_MS, lifetimeMs / 2);
 }
 
-/** The process-wide slot for (gateway, accessKey). */
-export function tokenSlot(gateway: string, accessKey: string): TokenSlot {
-  const slots = processGlobal("pulumi-enos.client.tokens.v1", () => new Map<string, TokenSlot>());
-  const key = `${gateway}\n${accessKey}`;
+/**
+ * Identifies gateway + access key + secret key as a hash (the secret never appears in it). Every process-wide
+ * cache of EnOS answers is keyed by it (tokens, listings, clients), so two sets of credentials never share one.
+ */
+export function credentialKey(apiGateway: string, accessKey: string, secretKey: string): string {
+  return createHash("sha256").update(`${apiGateway}\u0000${accessKey}\u0000${secretKey}`).digest("hex");
+}
+
+/** The process-wide slot for one {@link credentialKey}. */
+export function tokenSlot(key: string): TokenSlot {
+  const slots = processGlobal("pulumi-enos.client.tokens.v2", () => new Map<string, TokenSlot>());
   let slot = slots.get(key);
   if (slot === undefined) {
     slot = { token: undefined, inflight: undefined };

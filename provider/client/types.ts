@@ -1,6 +1,6 @@
 /**
  * Data shapes of the EnOS calls the provider uses, as the client returns them after zod validation.
- * Field names follow the vendor's API; see docs in docs/enos-api.md (streaming v2.0, batch v2.1).
+ * Field names follow the vendor's API; see docs in docs/ENOS-API.md (streaming v2.0, batch v2.1).
  */
 
 /** One row of List Pipelines. */

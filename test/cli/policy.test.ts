@@ -1,13 +1,14 @@
 /**
  * The policy pack through the real Pulumi CLI: a user's project that installed the packed pulumi-enos runs
  * `pulumi preview --policy-pack node_modules/pulumi-enos/policy`, as the README tells users to, with the
- * simulator as EnOS. A refused preview must stop before any EnOS change.
+ * simulator as EnOS. A refused preview must stop before any EnOS change. pulumi-enos does not install
+ * @pulumi/policy: a project that runs the pack without it is told the command that does.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { defaultSeed, startSimulator, type RunningSimulator } from "../../simulator/index.js";
-import { cliOrSkip, promotionProgram, UserProject, type CliResult } from "./support.js";
+import { cliOrSkip, lockedVersion, promotionProgram, UserProject, type CliResult } from "./support.js";
 
 const cli = cliOrSkip("test/cli policy");
 const PACK = path.join("node_modules", "pulumi-enos", "policy");
@@ -43,9 +44,21 @@ const reported = (result: CliResult) =>
     .map((v) => `${v.policyName} ${v.enforcementLevel}`)
     .sort();
 
-async function project(stack: string, pipelines: Entry[], flows: Entry[] = []): Promise<UserProject> {
+/**
+ * A user's project with the given stack config. `withPolicy` (the default): the user also ran the one command the
+ * docs name for the pack, `npm install --save-dev @pulumi/policy` (pulumi-enos leaves it an optional peer).
+ */
+async function project(
+  stack: string,
+  pipelines: Entry[],
+  flows: Entry[] = [],
+  withPolicy = true,
+): Promise<UserProject> {
   if (!cli) throw new Error("unreachable: suite skipped without a CLI");
-  const user = new UserProject(cli, promotionProgram(), { name: "pulumi-enos", stack });
+  const dependencies: Record<string, string> = withPolicy
+    ? { "@pulumi/policy": lockedVersion("@pulumi/policy") }
+    : {};
+  const user = new UserProject(cli, promotionProgram(), { name: "pulumi-enos", stack, dependencies });
   projects.push(user);
   await user.init(
     {
@@ -181,6 +194,21 @@ describe.skipIf(!cli)("the policy pack through the real Pulumi CLI", () => {
       const raised = await preview(user, "--policy-pack-config", config);
       expect(raised.code, raised.stdout + raised.stderr).toBe(0);
       expect(violations(raised)).toEqual([]);
+    },
+    PREVIEWS,
+  );
+
+  it(
+    "without @pulumi/policy in the project, fails the preview naming the command that installs it",
+    async () => {
+      const user = await project("dev", [{ name: "ingest", pipelineId: "demo-pipeline-1" }], [], false);
+      expect(fs.existsSync(path.join(user.dir, "node_modules", "@pulumi", "policy"))).toBe(false);
+      const result = await preview(user);
+      expect(result.code).not.toBe(0);
+      expect(result.stdout + result.stderr).toContain(
+        "the pulumi-enos policy pack needs @pulumi/policy, which pulumi-enos does not install for you: run `npm install --save-dev @pulumi/policy`",
+      );
+      expect((await sim.admin.requests()).filter((r) => r.mutation)).toEqual([]);
     },
     PREVIEWS,
   );

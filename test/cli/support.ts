@@ -3,6 +3,7 @@ import { locatePulumiCli, type PulumiCli } from "../../tools/pulumi-cli/locate.j
 
 export {
   diagnostics,
+  lockedVersion,
   operations,
   promotionProgram,
   UserProject,

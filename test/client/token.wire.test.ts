@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { EnosApiError } from "../../provider/client/index.js";
+import { EnosApiError, EnosClient } from "../../provider/client/index.js";
 import { clientFor, rejection, useLoopback } from "./helpers/client.js";
 import { ACCESS_KEY, SECRET_KEY, fail, ok, send } from "./helpers/loopback.js";
 
@@ -30,7 +30,7 @@ describe("access token over the wire", () => {
     expect(lb.received[0]!.headers["apim-accesstoken"]).toBe(lb.issued[0]);
   });
 
-  it("caches the token per (gateway, access key) across calls and clients", async () => {
+  it("caches the token per (gateway, access key, secret key) across calls and clients", async () => {
     const { lb } = ctx;
     lb.route(() => true, offsetLag);
     const a = clientFor(lb).client;
@@ -43,6 +43,20 @@ describe("access token over the wire", () => {
     await clientFor(lb, {}, "other-access-key").client.getOffsetLag("o1", "p1");
     expect(lb.tokenRequests).toHaveLength(2);
     expect(JSON.parse(lb.tokenRequests[1]!.text).appKey).toBe("other-access-key");
+    // Another secret key is another entry too: a client with a wrong secret never borrows a token got with the
+    // right one, so its mistake shows on its first call (as EnOS's 1003) instead of when the token expires.
+    const otherSecret = new EnosClient({
+      apiGateway: lb.url,
+      accessKey: ACCESS_KEY,
+      secretKey: "other-secret",
+    });
+    await otherSecret.getOffsetLag("o1", "p1");
+    expect(lb.tokenRequests).toHaveLength(3);
+    const { timestamp, encryption } = JSON.parse(lb.tokenRequests[2]!.text) as {
+      timestamp: number;
+      encryption: string;
+    };
+    expect(encryption).toBe(sha256(`${ACCESS_KEY}${timestamp}other-secret`));
   });
 
   it("refreshes about 5 minutes before expiry, with token/refresh and the current token", async () => {

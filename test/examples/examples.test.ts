@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { parseYaml } from "../../demo/yaml.js";
+import { parse as parseYaml } from "yaml";
 import { defaultSeed, startSimulator, type RunningSimulator } from "../../simulator/index.js";
 import { Engine, assertOk, type VerbResult } from "../host/engine.js";
 import { REPO_ROOT } from "../host/host.js";

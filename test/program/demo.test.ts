@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { parseYaml } from "../../demo/yaml.js";
+import { parse as parseYaml } from "yaml";
 import { locatePulumiCli } from "../../tools/pulumi-cli/locate.js";
 
 const REPO = path.resolve(__dirname, "../..");

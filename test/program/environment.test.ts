@@ -1,10 +1,9 @@
 // The root promotion program's config parsing, and the three stack files it ships with.
-// Stack files are read with the demo's small YAML reader (demo/yaml.ts): no YAML dependency.
+// Stack files are read as the demo reads them (demo/environment.ts, with the `yaml` package).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { environmentOf, readStackConfig } from "../../demo/environment.js";
-import { YamlSubsetError, parseYaml, stackConfigFromYaml } from "../../demo/yaml.js";
+import { environmentOf, readStackConfig, stackConfigFromYaml } from "../../demo/environment.js";
 import { EnvironmentConfigError, parseEnvironment } from "../../program/environment.js";
 import { checkFlowInputs } from "../../provider/resources/flow/spec.js";
 import { checkPipelineInputs } from "../../provider/resources/pipeline/spec.js";
@@ -191,50 +190,7 @@ describe("the stack files (Pulumi.dev/staging/prod.yaml)", () => {
   });
 });
 
-describe("the stack-file reader (demo/yaml.ts)", () => {
-  it("reads block mappings, sequences of mappings, scalars and comments", () => {
-    const doc = parseYaml(
-      [
-        "# a comment",
-        "config:",
-        "  enos:apiGateway: http://127.0.0.1:8360 # trailing comment",
-        "  ns:list:",
-        "    - name: a",
-        "      n: 12",
-        "      f: 1.5",
-        "      yes: true",
-        '      q: "true"',
-        "      s: 'it''s'",
-        "      nested:",
-        "        spark.executor.memory: 8g",
-        "      empty:",
-        "    - plain",
-        "  ns:seq:",
-        "  - x",
-        "  - y",
-      ].join("\n"),
-    );
-    expect(doc).toEqual({
-      config: {
-        "enos:apiGateway": "http://127.0.0.1:8360",
-        "ns:list": [
-          {
-            name: "a",
-            n: 12,
-            f: 1.5,
-            yes: true,
-            q: "true",
-            s: "it's",
-            nested: { "spark.executor.memory": "8g" },
-            empty: null,
-          },
-          "plain",
-        ],
-        "ns:seq": ["x", "y"],
-      },
-    });
-  });
-
+describe("stackConfigFromYaml (the demo's reading of a stack file)", () => {
   it("turns a stack file's config into what the engine hands the program (strings, JSON for structures)", () => {
     expect(stackConfigFromYaml("config:\n  a:b: c\n  a:n: 3\n  a:l:\n    - k: 1\n")).toEqual({
       "a:b": "c",
@@ -244,14 +200,5 @@ describe("the stack-file reader (demo/yaml.ts)", () => {
     expect(() => stackConfigFromYaml("config:\n  enos:secretKey:\n    secure: AAAB\n")).toThrow(
       /encrypted secret/,
     );
-  });
-
-  it("rejects what it does not support, with the line number", () => {
-    expect(() => parseYaml("a: [1, 2]")).toThrow(YamlSubsetError);
-    expect(() => parseYaml("a: [1, 2]")).toThrow(/^line 1: unsupported YAML/);
-    expect(() => parseYaml("a: |\n  text")).toThrow(/^line 1: unsupported/);
-    expect(() => parseYaml("a: 1\na: 2")).toThrow(/^line 2: duplicate key "a"/);
-    expect(() => parseYaml("a:\n  b: 1\n c: 2")).toThrow(/^line 3: unexpected indentation/);
-    expect(() => parseYaml("a: 1\n---\nb: 2")).toThrow(/^line 2: only one document/);
   });
 });

@@ -15,7 +15,7 @@ async function start(options?: Parameters<typeof withSim>[0]): Promise<TestCalle
 }
 
 describe("the test's own signing helper", () => {
-  it("reproduces the ENOS-API.md vectors", () => {
+  it("reproduces the docs/ENOS-API.md vectors", () => {
     const query = { k3: "v3", k1: "v1", k2: "v2" };
     const body = '{"count":20,"page":1,"desc":"description"}';
     expect(sign("xxxxaaaxxxx", query, body, "1572574909697", "xxxappSecretxxx")).toBe(

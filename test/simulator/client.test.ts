@@ -1,5 +1,5 @@
 /**
- * The project's EnosClient against the simulator: the two were written independently from ENOS-API.md, so
+ * The project's EnosClient against the simulator: the two were written independently from docs/ENOS-API.md, so
  * this checks that they agree on signing, envelopes, paging, status strings and error codes.
  */
 import { afterAll, afterEach, describe, expect, it } from "vitest";

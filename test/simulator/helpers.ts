@@ -16,7 +16,7 @@ export function sha256(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
 }
 
-/** accessToken + (params sorted by name, name+value) + body + timestamp + secret, per ENOS-API.md. */
+/** accessToken + (params sorted by name, name+value) + body + timestamp + secret, per docs/ENOS-API.md. */
 export function sign(
   accessToken: string,
   query: Record<string, string>,

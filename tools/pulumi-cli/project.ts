@@ -15,7 +15,7 @@ export const PASSPHRASE = "cli-story-passphrase";
 
 /** `npm pack` of the built repository, once per process, into a directory removed when the process exits. */
 let packed: string | undefined;
-function packOnce(): string {
+export function packOnce(): string {
   if (packed && fs.existsSync(packed)) return packed;
   const into = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-enos-pack-"));
   process.once("exit", () => {
@@ -32,23 +32,29 @@ function packOnce(): string {
   return packed;
 }
 
-function lockedSdkVersion(): string {
+/** The version of a package the repository's lockfile installs (the SDK, the policy library). */
+export function lockedVersion(name: string): string {
   const lock = JSON.parse(fs.readFileSync(path.join(REPO, "package-lock.json"), "utf8")) as {
     packages: Record<string, { version?: string }>;
   };
-  const version = lock.packages["node_modules/@pulumi/pulumi"]?.version;
-  if (!version) throw new Error("package-lock.json has no @pulumi/pulumi");
+  const version = lock.packages[`node_modules/${name}`]?.version;
+  if (!version) throw new Error(`package-lock.json has no ${name}`);
   return version;
 }
 
 /**
- * node_modules for a user's project: the packed pulumi-enos and the locked @pulumi/pulumi, installed by npm from
- * its cache. Installed once per tarball content into the temp dir and shared (read-only) by the projects.
+ * node_modules for a user's project: the packed pulumi-enos, the locked @pulumi/pulumi and any `extra` packages
+ * (name → version), installed by npm from its cache. Installed once per tarball content and package list into
+ * the temp dir and shared (read-only) by the projects.
  */
-function installedModules(): string {
+function installedModules(extra: Readonly<Record<string, string>>): string {
   const tarball = packOnce();
-  const sdk = lockedSdkVersion();
-  const key = createHash("sha256").update(fs.readFileSync(tarball)).update(sdk).digest("hex").slice(0, 12);
+  const dependencies = { "@pulumi/pulumi": lockedVersion("@pulumi/pulumi"), ...extra };
+  const key = createHash("sha256")
+    .update(fs.readFileSync(tarball))
+    .update(JSON.stringify(dependencies))
+    .digest("hex")
+    .slice(0, 12);
   const dir = path.join(os.tmpdir(), `pulumi-enos-cli-modules-${key}`);
   if (fs.existsSync(path.join(dir, "node_modules", "pulumi-enos", "package.json"))) return dir;
   const staging = `${dir}.partial-${process.pid}`;
@@ -57,7 +63,7 @@ function installedModules(): string {
   const manifest = {
     name: "enos-user-project",
     private: true,
-    dependencies: { "pulumi-enos": `file:${tarball}`, "@pulumi/pulumi": sdk },
+    dependencies: { "pulumi-enos": `file:${tarball}`, ...dependencies },
   };
   fs.writeFileSync(path.join(staging, "package.json"), JSON.stringify(manifest, null, 2));
   const install = spawnSync(
@@ -75,6 +81,16 @@ function installedModules(): string {
     fs.rmSync(staging, { recursive: true, force: true }); // another worker finished first: use theirs
   }
   return dir;
+}
+
+/** A plain JavaScript Pulumi project's package.json and Pulumi.yaml, in a new directory. */
+function writeJavaScriptProject(dir: string, name: string): void {
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name, private: true, main: "index.js" }));
+  fs.writeFileSync(
+    path.join(dir, "Pulumi.yaml"),
+    `name: ${name}\nruntime:\n  name: nodejs\n  options:\n    typescript: false\n`,
+  );
 }
 
 /** What one `pulumi` command did. */
@@ -117,30 +133,38 @@ export class UserProject {
   /**
    * @param program the program's files (index.js at least), written into the project
    * @param options.modules `"shared"` links the shared install; `"copy"` copies it, so a test may change the
-   *   installed pulumi-enos
+   *   installed pulumi-enos; `"none"` installs nothing (the test runs npm itself)
+   * @param options.dependencies packages the user installs beside pulumi-enos and @pulumi/pulumi (name → version)
+   * @param options.source a Pulumi project directory copied as it is (its own Pulumi.yaml, package.json, …)
+   *   instead of the generated JavaScript project
    */
   constructor(
     readonly cli: PulumiCli,
     program: Readonly<Record<string, string>>,
-    options: { readonly stack?: string; readonly name?: string; readonly modules?: "shared" | "copy" } = {},
+    options: {
+      readonly stack?: string;
+      readonly name?: string;
+      readonly modules?: "shared" | "copy" | "none";
+      readonly dependencies?: Readonly<Record<string, string>>;
+      readonly source?: string;
+    } = {},
   ) {
     this.root = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-enos-cli-"));
     this.dir = path.join(this.root, "project");
     this.stack = options.stack ?? "dev";
     fs.mkdirSync(path.join(this.root, "state"));
     fs.mkdirSync(path.join(this.root, "home"));
-    fs.mkdirSync(this.dir);
-    const modules = path.join(installedModules(), "node_modules");
-    if (options.modules === "copy") copyPulumiEnos(modules, path.join(this.dir, "node_modules"));
-    else fs.symlinkSync(modules, path.join(this.dir, "node_modules"), "dir");
-    fs.writeFileSync(
-      path.join(this.dir, "package.json"),
-      JSON.stringify({ name: options.name ?? "enos-user-project", private: true, main: "index.js" }),
-    );
-    fs.writeFileSync(
-      path.join(this.dir, "Pulumi.yaml"),
-      `name: ${options.name ?? "enos-user-project"}\nruntime:\n  name: nodejs\n  options:\n    typescript: false\n`,
-    );
+    if (options.source === undefined) writeJavaScriptProject(this.dir, options.name ?? "enos-user-project");
+    else
+      fs.cpSync(options.source, this.dir, {
+        recursive: true,
+        filter: (f) => path.basename(f) !== "node_modules",
+      });
+    if (options.modules !== "none") {
+      const modules = path.join(installedModules(options.dependencies ?? {}), "node_modules");
+      if (options.modules === "copy") copyPulumiEnos(modules, path.join(this.dir, "node_modules"));
+      else fs.symlinkSync(modules, path.join(this.dir, "node_modules"), "dir");
+    }
     for (const [file, text] of Object.entries(program)) fs.writeFileSync(path.join(this.dir, file), text);
     this.env = pulumiEnvironment(cli, {
       backendDir: path.join(this.root, "state"),

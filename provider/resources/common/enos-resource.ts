@@ -6,10 +6,10 @@ import { ADOPTER_INPUT } from "../../lifecycle/adoption.js";
  *
  * The SDK stores `new Error().stack` on the promise behind every output property (`debuggablePromise`), read
  * only if that promise is still pending when the program exits. The language host formats those stacks through
- * a source-map-aware `prepareStackTrace`, so each one costs tens of microseconds per frame: for a pipeline's 19
- * outputs, about 4 ms per resource, which made a no-op `pulumi up` of 200 pipelines ×1.55 the engine's own time
- * for 200 trivial resources (×1.11 without it, measured side by side). The SDK's capture of the registration's
- * source position and stack sets its own limit, so it is unaffected.
+ * a source-map-aware `prepareStackTrace`, so one stack per output property, for every resource, made a no-op
+ * `pulumi up` of many pipelines markedly slower than the same number of trivial resources (the figures are in
+ * docs/performance.md and bench/results.json). The SDK's capture of the registration's source position and
+ * stack sets its own limit, so it is unaffected.
  */
 export abstract class EnosResource extends pulumi.dynamic.Resource {
   protected constructor(

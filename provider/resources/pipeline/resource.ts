@@ -104,7 +104,8 @@ export class EnosPipelineDeployment extends EnosResource {
   declare readonly healthCheck: pulumi.Output<
     { stableFor: string; maxLag?: number; requireProgress: boolean } | undefined
   >;
-  declare readonly onUnhealthy: pulumi.Output<"KEEP" | "PAUSE" | "STOP">;
+  /** Only beside a `healthCheck` (default "KEEP" there); absent without one. */
+  declare readonly onUnhealthy: pulumi.Output<"KEEP" | "PAUSE" | "STOP" | undefined>;
   /** Verdict of the last health check (only with `healthCheck`); refresh keeps it. */
   declare readonly health: pulumi.Output<PipelineHealth | undefined>;
   /** Live EnOS status last observed (PUBLISHED, RUNNING, PAUSED, STOPPED, UNRELEASED, or a transitional/error value). */

@@ -274,11 +274,6 @@ function checkTimeouts(timeouts: unknown, failures: CheckFailure[]): unknown {
   };
 }
 
-/** The spec from checked inputs (state written by `check`/`create`); undefined when something is unknown. */
-export function specFrom(inputs: Record<string, unknown>): PipelineSpec {
-  return inputs as unknown as PipelineSpec;
-}
-
 /** What a start with `spec` runs and a verdict on it judges: the start options and the triggers. */
 export function judgedSettings(spec: PipelineSpec): JudgedSettings {
   return {

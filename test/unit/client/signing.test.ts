@@ -4,7 +4,7 @@ import { apimSignature, paramsData, tokenEncryption } from "../../../provider/cl
 
 const sha256 = (text: string): string => createHash("sha256").update(text, "utf8").digest("hex");
 
-describe("apimSignature: the vectors of ENOS-API.md", () => {
+describe("apimSignature: the vectors of docs/ENOS-API.md", () => {
   const base = {
     accessToken: "xxxxaaaxxxx",
     appSecret: "xxxappSecretxxx",
