@@ -15,7 +15,7 @@ import { connectFailureHint, type GatewayLabel } from "./settings-hints.js";
 export function sharedDispatcher(): Dispatcher {
   return processGlobal("pulumi-enos.client.dispatcher.v1", () => {
     // Loaded on the first request, not with the package: a Pulumi program and the policy pack import
-    // pulumi-enos for the resource classes and never send a request, and undici takes ~140 ms to load.
+    // pulumi-enos for the resource classes and never send a request, and loading undici takes measurable time.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { Agent } = require("undici") as typeof import("undici");
     return new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connect: { timeout: 10_000 } });

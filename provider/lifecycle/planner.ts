@@ -42,7 +42,7 @@ const AFTER: Readonly<Record<PipelineAction, (s: StableStatus) => StableStatus>>
 
 /**
  * The shortest ordered list of EnOS actions from `observed` to `desired` that also performs the requested
- * release, offset reset and restart. Pure: walks the status machine of docs/enos-api.md step by step.
+ * release, offset reset and restart. Pure: walks the status machine of docs/ENOS-API.md step by step.
  */
 export function planTransition(input: PlanInput): Plan {
   const actions: PipelineAction[] = [];

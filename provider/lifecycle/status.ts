@@ -1,6 +1,6 @@
 /**
  * The pipeline status model. EnOS documents four stable statuses; the console also shows a run-error state
- * and may show transitional values, so anything else is classified by the tolerance rules in docs/enos-api.md.
+ * and may show transitional values, so anything else is classified by the tolerance rules in docs/ENOS-API.md.
  */
 
 /** Run states a program can ask for. */

@@ -253,6 +253,19 @@ describe("EnosPipelineDeployment against the simulator", () => {
     );
   });
 
+  it("says so when it forgets a pipeline in an error status instead of stopping it", async () => {
+    f = await fixture();
+    const first = await adopt(f, { pipelineId: "demo-pipeline-1", orgId: "o-demo" });
+    await f.sim.admin.setPipelineStatus("demo-pipeline-1", "RUN_ERROR");
+    const mark = await f.mark();
+    forgetAdoptions(); // `pulumi destroy`
+    await f.pipelines.delete(first.id, first.outs);
+    expect(await f.mutations(mark)).toEqual([]);
+    expect(f.logs.join("\n")).toMatch(
+      /demo-pipeline-1: status RUN_ERROR: onDelete STOP not applied \(EnOS cannot stop a job in an error status\); forgetting it: stop it in the EnOS console/,
+    );
+  });
+
   it("treats deleting an already-stopped or vanished pipeline as done", async () => {
     f = await fixture();
     const first = await adopt(f, { pipelineId: "demo-pipeline-1", orgId: "o-demo", desiredState: "STOPPED" });

@@ -206,9 +206,19 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
         log: this.deps.log,
         read: () => settle(this.deps, spec, deadline),
         plan: (observed) => {
-          // Already gone, or already where the policy leaves it: nothing to do.
-          const action = observed && onDeleteAction(policy, observed.status);
-          if (!observed || !action) return undefined;
+          if (!observed) {
+            this.deps.log(`${label}: already gone from org ${spec.orgId}; forgetting it`);
+            return undefined;
+          }
+          if (statusKind(observed.status) === "error") {
+            this.deps.log(
+              `${label}: status ${observed.status}: onDelete ${policy} not applied (EnOS cannot ${policy.toLowerCase()} a job in an error status); forgetting it: stop it in the EnOS console`,
+            );
+            return undefined;
+          }
+          // Already where the policy leaves it: nothing to do.
+          const action = onDeleteAction(policy, observed.status);
+          if (!action) return undefined;
           return { name: action, run: () => perform(this.deps, spec, action, observed.status, deadline) };
         },
       });
