@@ -122,11 +122,24 @@ export class UserProject {
   constructor(
     readonly cli: PulumiCli,
     program: Readonly<Record<string, string>>,
-    options: { readonly stack?: string; readonly name?: string; readonly modules?: "shared" | "copy" } = {},
+    options: {
+      readonly stack?: string;
+      readonly name?: string;
+      readonly modules?: "shared" | "copy";
+      /** Another stack of that project: same directory, backend and Pulumi home (see `anotherStack`). */
+      readonly sameProjectAs?: UserProject;
+    } = {},
   ) {
+    this.stack = options.stack ?? "dev";
+    const base = options.sameProjectAs;
+    if (base) {
+      this.root = base.root;
+      this.dir = base.dir;
+      this.env = base.env;
+      return;
+    }
     this.root = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-enos-cli-"));
     this.dir = path.join(this.root, "project");
-    this.stack = options.stack ?? "dev";
     fs.mkdirSync(path.join(this.root, "state"));
     fs.mkdirSync(path.join(this.root, "home"));
     fs.mkdirSync(this.dir);
@@ -147,6 +160,11 @@ export class UserProject {
       home: path.join(this.root, "home"),
       passphrase: PASSPHRASE,
     });
+  }
+
+  /** A second stack of this project (`init` it before use); disposing of either removes both. */
+  anotherStack(stack: string): UserProject {
+    return new UserProject(this.cli, {}, { stack, sameProjectAs: this });
   }
 
   /** The installed pulumi-enos (a copy with `modules: "copy"`). */
@@ -334,8 +352,10 @@ export function diagnostics(result: CliResult): string {
 /** The program of the root promotion project (dist/program), as files for a user's project. */
 export function promotionProgram(): Record<string, string> {
   const dir = path.join(REPO, "dist", "program");
-  return {
-    "index.js": fs.readFileSync(path.join(dir, "index.js"), "utf8"),
-    "environment.js": fs.readFileSync(path.join(dir, "environment.js"), "utf8"),
-  };
+  return Object.fromEntries(
+    fs
+      .readdirSync(dir)
+      .filter((file) => file.endsWith(".js"))
+      .map((file) => [file, fs.readFileSync(path.join(dir, file), "utf8")]),
+  );
 }
