@@ -116,7 +116,7 @@ export function parseEvidence(value: unknown, stack: string): EnosEvidence | und
         `export it with enosEvidence() from pulumi-enos`,
     );
   }
-  return parsed.data as EnosEvidence;
+  return parsed.data;
 }
 
 /** The documented fields of a pipeline's `health` output, or undefined without one. */
@@ -124,5 +124,10 @@ export function healthEvidence(health: unknown): EvidenceHealth | undefined {
   const parsed = healthSchema.safeParse(health);
   if (!parsed.success) return undefined;
   const { verdict, checkedAt, lag, reason } = parsed.data;
-  return { verdict, checkedAt, ...(lag === undefined ? {} : { lag }), ...(reason === undefined ? {} : { reason }) };
+  return {
+    verdict,
+    checkedAt,
+    ...(lag === undefined ? {} : { lag }),
+    ...(reason === undefined ? {} : { reason }),
+  };
 }

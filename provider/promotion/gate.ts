@@ -80,7 +80,8 @@ function blockReason(
 ): string | undefined {
   if (source === undefined) return `${wanted} is not in ${from} (${from} has no pipeline entry ${name})`;
   if (source.releaseTrigger !== wanted) {
-    const runs = source.releaseTrigger === undefined ? "declares no releaseTrigger" : `runs ${source.releaseTrigger}`;
+    const runs =
+      source.releaseTrigger === undefined ? "declares no releaseTrigger" : `runs ${source.releaseTrigger}`;
     return `${wanted} is not in ${from} (${from} ${runs})`;
   }
   const health = source.health;
@@ -94,9 +95,13 @@ function blockReason(
   if (Number.isNaN(reached)) return `${wanted}: ${from}'s verdict time is not a time (${health.checkedAt})`;
   const age = Math.max(0, now - reached);
   if (age < soakMs)
-    return `${wanted}: healthy in ${from} for ${formatDuration(Math.floor(age / 1000) * 1000)} of the required ${formatDuration(soakMs)}`;
+    return `${wanted}: healthy in ${from} for ${wholeSeconds(age)} of the required ${wholeSeconds(soakMs)}`;
   return undefined;
 }
+
+/** "0s", "59s", "12m", "1h2m3s": whole seconds, the way a soak is written. */
+const wholeSeconds = (ms: number): string =>
+  ms < 1_000 ? "0s" : formatDuration(Math.floor(ms / 1_000) * 1_000);
 
 /** The verdicts that block, as the lines of one message (`name: reason`). */
 export function blockedLines(verdicts: readonly PromotionVerdict[]): string[] {

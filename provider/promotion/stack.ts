@@ -127,15 +127,21 @@ function pipelineEvidence(
   verdict: PromotionVerdict | undefined,
 ): pulumi.Output<PipelineEvidence> {
   return pulumi
-    .all([pipeline.pipelineId, pipeline.releaseTrigger, pipeline.releasedVersion, pipeline.status, pipeline.health])
+    .all([
+      pipeline.pipelineId,
+      pipeline.releaseTrigger,
+      pipeline.releasedVersion,
+      pipeline.status,
+      pipeline.health,
+    ])
     .apply(([pipelineId, releaseTrigger, releasedVersion, status, health]) => {
       const judged = healthEvidence(health);
       const provenance = verdict?.provenance;
       return {
         pipelineId,
         status,
-        ...(releaseTrigger === undefined || releaseTrigger === null ? {} : { releaseTrigger }),
-        ...(releasedVersion === undefined || releasedVersion === null ? {} : { releasedVersion }),
+        ...(releaseTrigger === undefined ? {} : { releaseTrigger }),
+        ...(releasedVersion === undefined ? {} : { releasedVersion }),
         ...(judged ? { health: judged } : {}),
         ...(provenance && provenance.releaseTrigger === releaseTrigger ? { promotedFrom: provenance } : {}),
       };
@@ -171,5 +177,5 @@ export function enosEvidence(args: {
     stack: qualifiedStackName(pulumi.getStack()),
     pipelines,
     flows,
-  }) as pulumi.Output<EnosEvidence>;
+  });
 }
