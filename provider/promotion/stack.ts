@@ -53,7 +53,16 @@ export function parsePromotionSettings(raw: unknown, key: string): PromotionSett
 
 /** `staging` → `org/project/staging` of the running program; a qualified name as it is. */
 export function qualifiedStackName(name: string): string {
-  return name.includes("/") ? name : `${pulumi.getOrganization()}/${pulumi.getProject()}/${name}`;
+  return name.includes("/") ? name : `${organization()}/${pulumi.getProject()}/${name}`;
+}
+
+/** The engine's organization; `organization` (what file backends use) when the engine passed none. */
+function organization(): string {
+  try {
+    return pulumi.getOrganization();
+  } catch {
+    return "organization";
+  }
 }
 
 /** The `enos` output of `stack` through a stack reference; a stack that cannot be read fails naming it. */
