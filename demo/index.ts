@@ -24,6 +24,7 @@ import {
 } from "./drivers.js";
 import { demoStack, readStackConfig, type DemoPipeline, type DemoStack } from "./environment.js";
 import { locatePulumiCli, type PulumiCli } from "../tools/pulumi-cli/locate.js";
+import { runPromotion } from "./promotion.js";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
 /** Transition delays: long enough to see the provider wait, short enough to keep the demo quick. */
@@ -392,6 +393,26 @@ async function runDemo(session: Session, progress: Progress): Promise<void> {
   await stepPreviewRefresh(run, victim);
   await stepHealDrift(run, victim);
   await stepDestroy(run, before.enos);
+  await stepPromotion(session, progress, cli);
+}
+
+/** After the five steps: staging → prod promotion, gated on staging's health verdict (docs/promotion.md). */
+async function stepPromotion(
+  session: Session,
+  progress: Progress,
+  cli: PulumiCli | undefined,
+): Promise<void> {
+  out();
+  if (!cli) {
+    out(
+      "[promotion] staging → prod: skipped here, the gate reads stacks through stack references (real CLI only).",
+    );
+    return;
+  }
+  out("[promotion] staging → prod: prod takes only a release staging ran healthy (docs/promotion.md)");
+  progress.step = "promotion";
+  progress.show = undefined;
+  await runPromotion(REPO_ROOT, session.workDir, cli, out);
 }
 
 async function reportFailure(error: unknown, progress: Progress): Promise<void> {

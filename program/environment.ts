@@ -97,6 +97,11 @@ function unknownKeyHint(key: string, known: readonly string[]): string {
 
 /** What `pulumi stack output` shows: each pipeline's status and released version, each flow's state. */
 export interface EnvironmentOutputs {
+  /** The declared resources by name, for the `enos` evidence. */
+  readonly resources: {
+    readonly pipelines: Record<string, EnosPipelineDeployment>;
+    readonly flows: Record<string, EnosFlowSchedule>;
+  };
   readonly pipelines: Record<string, pulumi.Output<{ status: string; releasedVersion: string | undefined }>>;
   readonly flows: Record<string, pulumi.Output<{ enabled: boolean; active: boolean }>>;
 }
@@ -125,9 +130,11 @@ export function interleaveOrgs<T extends { readonly orgId?: unknown }>(entries: 
 
 /** Declare the environment's resources. */
 export function deployEnvironment(env: EnvironmentConfig): EnvironmentOutputs {
+  const resources: EnvironmentOutputs["resources"] = { pipelines: {}, flows: {} };
   const pipelines: EnvironmentOutputs["pipelines"] = {};
   for (const { name: resourceName, ...args } of interleaveOrgs(env.pipelines)) {
     const pipeline = new EnosPipelineDeployment(resourceName, args);
+    resources.pipelines[resourceName] = pipeline;
     pipelines[resourceName] = pulumi
       .all([pipeline.status, pipeline.releasedVersion])
       .apply(([status, releasedVersion]) => ({ status, releasedVersion }));
@@ -135,9 +142,10 @@ export function deployEnvironment(env: EnvironmentConfig): EnvironmentOutputs {
   const flows: EnvironmentOutputs["flows"] = {};
   for (const { name: resourceName, ...args } of env.flows) {
     const flow = new EnosFlowSchedule(resourceName, args);
+    resources.flows[resourceName] = flow;
     flows[resourceName] = pulumi
       .all([flow.enabled, flow.active])
       .apply(([enabled, active]) => ({ enabled, active }));
   }
-  return { pipelines, flows };
+  return { resources, pipelines, flows };
 }

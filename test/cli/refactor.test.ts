@@ -210,7 +210,7 @@ describe.skipIf(!cli)("real Pulumi CLI: refactoring never stops a pipeline", { t
       "pulumi-enos:flows": [],
     });
     const mark = await upAndMark(dev);
-    const prod = dev.forStack("prod");
+    const prod = dev.anotherStack("prod");
     await prod.init({ ...CONFIG(), "pulumi-enos:pipelines": [], "pulumi-enos:flows": [] }, SECRETS);
     const urn = (await dev.exportState()).resources.find((r) => r.type === PIPELINE_TYPE)?.urn ?? "";
     succeeded(await dev.run(["state", "move", "--source", "dev", "--dest", "prod", "--yes", urn]));

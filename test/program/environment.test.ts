@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { environmentOf, readStackConfig, stackConfigFromYaml } from "../../demo/environment.js";
 import { EnvironmentConfigError, parseEnvironment } from "../../program/environment.js";
+import { parsePromotionSettings } from "../../provider/promotion/stack.js";
 import { checkFlowInputs } from "../../provider/resources/flow/spec.js";
 import { checkPipelineInputs } from "../../provider/resources/pipeline/spec.js";
 import { defaultSeed } from "../../simulator/index.js";
@@ -161,6 +162,18 @@ describe("the stack files (Pulumi.dev/staging/prod.yaml)", () => {
     for (const p of env.prod.pipelines) expect(["KEEP", "PAUSE"]).toContain(p.onDelete);
     for (const f of env.prod.flows) expect(f.onDelete).toBe("RESTORE");
     expect(env.staging.flows.map((f) => f.enabled)).not.toEqual(env.prod.flows.map((f) => f.enabled));
+  });
+
+  it("prod promotes from staging with a soak, and staging judges every release prod takes", () => {
+    const promotion = parsePromotionSettings(
+      JSON.parse(config.prod["pulumi-enos:promotion"] ?? "null"),
+      "pulumi-enos:promotion",
+    );
+    expect(promotion).toEqual({ from: "staging", soak: "30m" });
+    for (const p of env.prod.pipelines.filter((p) => p.releaseTrigger !== undefined)) {
+      const source = env.staging.pipelines.find((s) => s.name === p.name);
+      expect(source?.healthCheck, `${p.name} in staging`).toBeDefined();
+    }
   });
 
   it("dev points at the local simulator with its default seed; staging and prod name their own orgs", () => {

@@ -147,11 +147,20 @@ export class UserProject {
       readonly modules?: "shared" | "copy" | "none";
       readonly dependencies?: Readonly<Record<string, string>>;
       readonly source?: string;
+      /** Another stack of that project: same directory, backend and Pulumi home (see `anotherStack`). */
+      readonly sameProjectAs?: UserProject;
     } = {},
   ) {
+    this.stack = options.stack ?? "dev";
+    const base = options.sameProjectAs;
+    if (base) {
+      this.root = base.root;
+      this.dir = base.dir;
+      this.env = base.env;
+      return;
+    }
     this.root = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-enos-cli-"));
     this.dir = path.join(this.root, "project");
-    this.stack = options.stack ?? "dev";
     fs.mkdirSync(path.join(this.root, "state"));
     fs.mkdirSync(path.join(this.root, "home"));
     if (options.source === undefined) writeJavaScriptProject(this.dir, options.name ?? "enos-user-project");
@@ -173,14 +182,9 @@ export class UserProject {
     });
   }
 
-  /**
-   * Another stack of this project, in the same backend (for `pulumi state move` between stacks): same directory,
-   * program and Pulumi home. Dispose the original, not the view.
-   */
-  forStack(stack: string): UserProject {
-    const view = Object.create(UserProject.prototype) as UserProject;
-    Object.assign(view, this, { stack, running: undefined, commands: this.commands + 1_000 });
-    return view;
+  /** A second stack of this project (`init` it before use); disposing of either removes both. */
+  anotherStack(stack: string): UserProject {
+    return new UserProject(this.cli, {}, { stack, sameProjectAs: this });
   }
 
   /** Replaces the program's files (a refactor of the user's program). */
@@ -219,7 +223,7 @@ export class UserProject {
     args: readonly string[],
     options: { readonly onSpawn?: (child: ChildProcess) => void } = {},
   ): Promise<CliResult> {
-    const eventLog = path.join(this.root, `events-${++this.commands}.jsonl`);
+    const eventLog = path.join(this.root, `events-${this.stack}-${++this.commands}.jsonl`);
     const verb = args[0] ?? "";
     const withEvents = ["up", "preview", "refresh", "destroy"].includes(verb)
       ? [...args, "--event-log", eventLog, "--stack", this.stack, "--non-interactive", "--color", "never"]
@@ -373,8 +377,10 @@ export function diagnostics(result: CliResult): string {
 /** The program of the root promotion project (dist/program), as files for a user's project. */
 export function promotionProgram(): Record<string, string> {
   const dir = path.join(REPO, "dist", "program");
-  return {
-    "index.js": fs.readFileSync(path.join(dir, "index.js"), "utf8"),
-    "environment.js": fs.readFileSync(path.join(dir, "environment.js"), "utf8"),
-  };
+  return Object.fromEntries(
+    fs
+      .readdirSync(dir)
+      .filter((file) => file.endsWith(".js"))
+      .map((file) => [file, fs.readFileSync(path.join(dir, file), "utf8")]),
+  );
 }
