@@ -29,6 +29,7 @@ const ENOS_API_ERROR = Symbol.for("pulumi-enos.EnosApiError");
 const ENOS_TRANSPORT_ERROR = Symbol.for("pulumi-enos.EnosTransportError");
 const ENOS_TIMEOUT_ERROR = Symbol.for("pulumi-enos.EnosTimeoutError");
 const ENOS_SHAPE_ERROR = Symbol.for("pulumi-enos.EnosResponseShapeError");
+const ENOS_DEADLINE_ERROR = Symbol.for("pulumi-enos.EnosDeadlineError");
 
 /** Base of every error the client throws for a call. */
 export class EnosError extends Error {
@@ -169,6 +170,23 @@ export class EnosTimeoutError extends EnosError {
 
   static override isInstance(x: unknown): x is EnosTimeoutError {
     return hasBrand(x, ENOS_TIMEOUT_ERROR);
+  }
+}
+
+/** A call not sent because its operation's deadline had passed: nothing reached EnOS. */
+export class EnosDeadlineError extends EnosError {
+  readonly sent = false;
+
+  constructor(call: EnosCall, cause?: unknown) {
+    super(`EnOS call ${call.method} ${call.path} not sent: the operation's deadline had passed`, call, {
+      cause,
+    });
+    this.name = "EnosDeadlineError";
+    brand(this, ENOS_DEADLINE_ERROR);
+  }
+
+  static override isInstance(x: unknown): x is EnosDeadlineError {
+    return hasBrand(x, ENOS_DEADLINE_ERROR);
   }
 }
 

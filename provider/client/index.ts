@@ -6,6 +6,7 @@ export {
   EnosApiError,
   EnosTransportError,
   EnosTimeoutError,
+  EnosDeadlineError,
   EnosResponseShapeError,
 } from "./errors.js";
 export type { EnosCall, EnosApiErrorInit } from "./errors.js";

@@ -7,7 +7,14 @@ import type { Dispatcher } from "undici";
 import type { z } from "zod";
 import { isOrgBusy, type EnosCodeContext } from "./codes.js";
 import { formatIssues, parseEnvelope } from "./envelope.js";
-import { EnosApiError, EnosResponseShapeError, EnosTimeoutError, type EnosCall } from "./errors.js";
+import { remainingMs } from "./deadline.js";
+import {
+  EnosApiError,
+  EnosDeadlineError,
+  EnosResponseShapeError,
+  EnosTimeoutError,
+  type EnosCall,
+} from "./errors.js";
 import type {
   EnosCallEvent,
   EnosClientOptions,
@@ -31,6 +38,8 @@ import { FIELD_NAMES, type GatewayLabel, type SettingNames } from "./settings-hi
 import { sendOnce, sharedDispatcher } from "./transport.js";
 
 const TOKEN = "/apim-token-service/v2.0/token";
+/** How long after an operation's deadline an answer may still arrive and a read may still start. */
+const ANSWER_GRACE_MS = 5_000;
 
 interface Exchange {
   readonly call: EnosCall;
@@ -141,7 +150,9 @@ export class EnosRequester {
     let renewedToken = false;
 
     for (let attempt = 1; ; attempt++) {
+      this.#refuseAfterDeadline(call, mutating);
       const token = await this.#accessToken();
+      this.#refuseAfterDeadline(call, mutating);
       const signed = this.#signedHeaders(token, query, bodyText);
       const exchange: Exchange = {
         call,
@@ -168,6 +179,27 @@ export class EnosRequester {
         await this.#backoffOrThrow(err, mutating, attempt);
       }
     }
+  }
+
+  /**
+   * A mutation is never sent once the operation's deadline has passed; a read (a listing page, the read that
+   * records a failed operation's final status) not once its grace of ANSWER_GRACE_MS after it has.
+   */
+  #refuseAfterDeadline(call: EnosCall, mutating: boolean): void {
+    const left = remainingMs(this.clock);
+    if (left !== undefined && left <= (mutating ? 0 : -ANSWER_GRACE_MS)) throw new EnosDeadlineError(call);
+  }
+
+  /**
+   * This attempt's timeout: the configured one, or what is left of the deadline plus ANSWER_GRACE_MS when that is
+   * shorter. The grace lets a mutation sent just before the deadline get its answer (an unknown outcome costs a
+   * re-read) and lets the read that records a failed operation's final status finish.
+   */
+  #attemptTimeout(): number {
+    const left = remainingMs(this.clock);
+    return left === undefined
+      ? this.#timeoutMs
+      : Math.max(1, Math.min(this.#timeoutMs, left + ANSWER_GRACE_MS));
   }
 
   /** The apim headers for one attempt; the timestamp is fresh per attempt, so is the signature. */
@@ -238,7 +270,9 @@ export class EnosRequester {
       policy: this.#policy,
       random: this.#random,
     });
-    if (!decision.retry) {
+    // A pause that would end after the deadline is no retry: the caller gets the failure while it has time left.
+    const left = remainingMs(this.clock);
+    if (!decision.retry || (left !== undefined && decision.delayMs >= left)) {
       throw err;
     }
     await this.#sleep(decision.delayMs);
@@ -254,7 +288,7 @@ export class EnosRequester {
         pathAndQuery: ex.pathAndQuery,
         headers: ex.headers,
         body: ex.body,
-        timeoutMs: this.#timeoutMs,
+        timeoutMs: this.#attemptTimeout(),
         maxResponseBytes: this.#maxResponseBytes,
         gateway: this.#gateway,
       });

@@ -6,8 +6,20 @@ import { processGlobal } from "../registry.js";
  */
 type Tails = Record<string, Promise<void> | undefined>;
 
-/** Run `work` when every earlier holder of `name` has finished; holders run in arrival order. */
-export async function withLock<T>(name: string, work: () => Promise<T>): Promise<T> {
+/** Waiting for the lock outlasted the caller's deadline; `work` never ran. */
+export class LockWaitExpired extends Error {
+  constructor(readonly lock: string) {
+    super(`the deadline passed while waiting for the lock ${JSON.stringify(lock)}`);
+    this.name = "LockWaitExpired";
+  }
+}
+
+/**
+ * Run `work` when every earlier holder of `name` has finished; holders run in arrival order. With `waitMs`, give
+ * up (LockWaitExpired, `work` not run) when the lock is not ours within that time; those behind us still wait
+ * only for the holders before us.
+ */
+export async function withLock<T>(name: string, work: () => Promise<T>, waitMs?: number): Promise<T> {
   const tails = processGlobal<Tails>("named-locks", () => ({}));
   const previous = tails[name] ?? Promise.resolve();
   let release!: () => void;
@@ -16,11 +28,42 @@ export async function withLock<T>(name: string, work: () => Promise<T>): Promise
   });
   const tail = previous.then(() => mine);
   tails[name] = tail;
-  await previous;
+  if (!(await acquired(previous, waitMs))) {
+    // Ours is released as soon as the holders before us are done: the queue behind us moves on as if we had run.
+    void previous.then(() => {
+      release();
+      if (tails[name] === tail) tails[name] = undefined;
+    });
+    throw new LockWaitExpired(name);
+  }
   try {
     return await work();
   } finally {
     release();
     if (tails[name] === tail) tails[name] = undefined;
   }
+}
+
+/** Whether `previous` settles within `waitMs` (always, without a limit). */
+async function acquired(previous: Promise<void>, waitMs: number | undefined): Promise<boolean> {
+  if (waitMs === undefined) {
+    await previous;
+    return true;
+  }
+  if (waitMs <= 0) return isSettledNow(previous);
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<false>((resolve) => {
+    timer = setTimeout(() => { resolve(false); }, waitMs);
+  });
+  try {
+    return await Promise.race([previous.then(() => true as const), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Whether `promise` has already settled (one turn of the microtask queue). */
+async function isSettledNow(promise: Promise<void>): Promise<boolean> {
+  const pending = Symbol("pending");
+  return (await Promise.race([promise.then(() => true), Promise.resolve(pending)])) !== pending;
 }

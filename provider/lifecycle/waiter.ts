@@ -87,7 +87,7 @@ export function observedDuration(
   return (missed + result.reachedAtMs) / 2;
 }
 
-export type WaitFailureReason = "deadline" | "error-status" | "vanished" | "unexpected-status";
+export type WaitFailureReason = "deadline" | "queued" | "error-status" | "vanished" | "unexpected-status";
 
 const WAIT_ERROR_BRAND = Symbol.for("pulumi-enos.WaitError");
 
@@ -121,6 +121,8 @@ function describeFailure(
   switch (reason) {
     case "deadline":
       return `still ${lastStatus ?? "unknown"} after ${seconds}, waiting for ${wanted}`;
+    case "queued":
+      return `still queued behind this deployment's earlier starts in the organisation after ${seconds}; the start was not sent`;
     case "error-status":
       return `status became ${lastStatus ?? "unknown"} while waiting for ${wanted}`;
     case "vanished":

@@ -1,6 +1,7 @@
 import {
   apiErrorFacts,
   EnosApiError,
+  EnosDeadlineError,
   EnosError,
   EnosResponseShapeError,
   EnosTimeoutError,
@@ -68,6 +69,8 @@ export function describeFacts(error: unknown): string {
 export function nextStep(error: unknown, timeoutInput: string): string {
   if (WaitError.isInstance(error)) {
     switch (error.reason) {
+      case "queued":
+        return `raise ${timeoutInput}: this update's other starts in the organisation go first (EnOS runs one start at a time per organisation), and nothing was sent for this one`;
       case "deadline":
         return `check the pipeline in the EnOS console or raise ${timeoutInput}; the resource stays in state and the next \`pulumi up\` continues from the observed status`;
       case "error-status":
@@ -77,6 +80,9 @@ export function nextStep(error: unknown, timeoutInput: string): string {
       case "unexpected-status":
         return "someone else is changing this pipeline; run `pulumi up` again once they are done";
     }
+  }
+  if (EnosDeadlineError.isInstance(error)) {
+    return `raise ${timeoutInput}; nothing was sent after the deadline, the resource stays in state and the next \`pulumi up\` continues from the observed status`;
   }
   if (isOrgBusy(error)) {
     return `other users' starts kept the organisation busy until the deadline; run \`pulumi up\` again later or raise ${timeoutInput}`;

@@ -5,7 +5,7 @@ import type { ProviderDeps } from "../common/deps.js";
 import { mayHaveTakenEffect } from "../common/errors.js";
 import { reconcile, ReconcileError } from "../common/reconcile.js";
 import { OrgBusyWait } from "./org-busy.js";
-import { withLock } from "../../lifecycle/lock.js";
+import { LockWaitExpired, withLock } from "../../lifecycle/lock.js";
 import { ACTION_TARGET, planTransition, type PipelineAction } from "../../lifecycle/planner.js";
 import { STABLE_STATUSES, statusKind, UNRELEASED, type StableStatus } from "../../lifecycle/status.js";
 import { expectedDuration, recordDuration } from "../../lifecycle/timings.js";
@@ -272,19 +272,9 @@ export async function perform(
   };
   switch (action) {
     case "start":
-      await withLock(`start\u0000${orgId}`, async () => {
-        try {
-          await callAndWait(() =>
-            client.startPipeline(orgId, pipelineId, startBody(spec), { retryOrgBusy: false }),
-          );
-        } catch (error) {
-          // A start whose answer was lost may be running at EnOS, holding the org's start lock there: keep ours
-          // until it settles, so the next start from this process does not meet 61121. The caller re-reads.
-          if (mayHaveTakenEffect(error)) await settleQuietly(deps, spec, deadline);
-          throw error;
-        }
-      });
-      return;
+      return startInTurn(deps, spec, from, deadline, () =>
+        callAndWait(() => client.startPipeline(orgId, pipelineId, startBody(spec), { retryOrgBusy: false })),
+      );
     case "pause":
       return callAndWait(() => client.pausePipeline(orgId, pipelineId));
     case "stop":
@@ -293,6 +283,39 @@ export async function perform(
       return callAndWait(() => client.releasePipeline(orgId, pipelineId));
     case "resetOffset":
       return callAndWait(() => client.resetPipelineOffset(orgId, pipelineId));
+  }
+}
+
+/**
+ * A start, queued behind this process's other starts in the org (EnOS runs one at a time per org). The wait for
+ * the queue counts against the deadline: when the start's turn would come after it, the start is not sent.
+ */
+async function startInTurn(
+  deps: PipelineDeps,
+  spec: PipelineSpec,
+  from: string,
+  deadline: number,
+  start: () => Promise<void>,
+): Promise<void> {
+  const queuedAt = deps.clock();
+  try {
+    await withLock(
+      `start\u0000${spec.orgId}`,
+      async () => {
+        try {
+          await start();
+        } catch (error) {
+          // A start whose answer was lost may be running at EnOS, holding the org's start lock there: keep ours
+          // until it settles, so the next start from this process does not meet 61121. The caller re-reads.
+          if (mayHaveTakenEffect(error)) await settleQuietly(deps, spec, deadline);
+          throw error;
+        }
+      },
+      deadline - queuedAt,
+    );
+  } catch (error) {
+    if (!(error instanceof LockWaitExpired)) throw error;
+    throw new WaitError("queued", from, ["RUNNING"], deps.clock() - queuedAt, 0);
   }
 }
 

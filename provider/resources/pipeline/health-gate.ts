@@ -1,3 +1,4 @@
+import { withDeadline } from "../../client/deadline.js";
 import { EnosApiError } from "../../client/errors.js";
 import { haltRolloutSetting } from "../../config.js";
 import { formatDuration, parseDuration } from "../../lifecycle/duration.js";
@@ -203,7 +204,9 @@ async function applyOnUnhealthy(
     };
   }
   try {
-    await perform(deps, spec, action, status, Math.max(deadline, deps.clock() + ON_UNHEALTHY_GRACE_MS));
+    // The one call allowed past the operation's deadline: leaving an unhealthy pipeline running is worse.
+    const grace = Math.max(deadline, deps.clock() + ON_UNHEALTHY_GRACE_MS);
+    await withDeadline(grace, () => perform(deps, spec, action, status, grace));
     const done = action === "pause" ? "PAUSED" : "STOPPED";
     return { status: done, note: `onUnhealthy ${policy}: the pipeline was ${done.toLowerCase()}.` };
   } catch (error) {

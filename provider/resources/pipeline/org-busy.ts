@@ -35,7 +35,10 @@ export class OrgBusyWait {
     private readonly deadline: number,
   ) {}
 
-  /** Sleep before the next try; false once the deadline has passed (the caller then fails with the 61121). */
+  /**
+   * Sleep before the next try; false once the next try would come at or after the deadline (the caller then
+   * fails with the 61121, at the deadline: no start is sent after it).
+   */
   async wait(): Promise<boolean> {
     const now = this.deps.clock();
     const remaining = this.deadline - now;
@@ -43,6 +46,10 @@ export class OrgBusyWait {
     this.#attempts += 1;
     this.#since ??= now;
     const pause = Math.min(orgBusyDelay(this.#attempts, this.deps.random ?? Math.random), remaining);
+    if (pause >= remaining) {
+      await this.deps.sleep(remaining);
+      return false;
+    }
     if (now - this.#lastProgress >= PROGRESS_EVERY_MS) {
       this.#lastProgress = now;
       const waited = Math.round((now - this.#since) / 1000);

@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { EnosApiError } from "../../client/errors.js";
+import { withDeadline } from "../../client/deadline.js";
+import { EnosApiError, EnosDeadlineError } from "../../client/errors.js";
 import { rememberStackConfig, stackDefault } from "../../config.js";
 import { adopterFrom, adopterOf, noteAdoption } from "../../lifecycle/adoption.js";
 import { parseDuration } from "../../lifecycle/duration.js";
@@ -113,28 +114,30 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
   async create(inputs: Props): Promise<pulumi.dynamic.CreateResult> {
     const spec = pipelineSpecOf(storedPipeline(String(inputs.pipelineId), inputs));
     const deadline = this.deadline(spec, "create");
-    // Adopt, never create: the pipeline must exist. Reading the design also gives the draft version.
-    let draft;
-    try {
-      draft = await this.deps.client().getPipeline(spec.orgId, spec.pipelineId);
-    } catch (error) {
-      if (EnosApiError.isInstance(error) && error.code === 61108) {
-        throw new Error(
-          `EnosPipelineDeployment ${spec.pipelineId}: no such pipeline in org ${spec.orgId} (${describeFacts(error)}). ` +
-            "Check pipelineId (EnOS console > Stream Processing > Stream Operation) and orgId; this resource adopts an existing pipeline and never creates one.",
-          { cause: error },
-        );
+    return withDeadline(deadline, async () => {
+      // Adopt, never create: the pipeline must exist. Reading the design also gives the draft version.
+      let draft;
+      try {
+        draft = await this.deps.client().getPipeline(spec.orgId, spec.pipelineId);
+      } catch (error) {
+        if (EnosApiError.isInstance(error) && error.code === 61108) {
+          throw new Error(
+            `EnosPipelineDeployment ${spec.pipelineId}: no such pipeline in org ${spec.orgId} (${describeFacts(error)}). ` +
+              "Check pipelineId (EnOS console > Stream Processing > Stream Operation) and orgId; this resource adopts an existing pipeline and never creates one.",
+            { cause: error },
+          );
+        }
+        const what = isCredentialFailure(error)
+          ? "EnOS refused the credentials"
+          : "could not read the pipeline";
+        throw new Error(`EnosPipelineDeployment ${spec.pipelineId}: ${what}: ${describeCause(error)}`, {
+          cause: error,
+        });
       }
-      const what = isCredentialFailure(error)
-        ? "EnOS refused the credentials"
-        : "could not read the pipeline";
-      throw new Error(`EnosPipelineDeployment ${spec.pipelineId}: ${what}: ${describeCause(error)}`, {
-        cause: error,
-      });
-    }
-    const intent: Intent = { release: false, resetOffset: false, restart: false };
-    const { observed, health } = await this.run(spec, "create", intent, deadline, inputs, undefined);
-    return { id: spec.pipelineId, outs: this.outputs(spec, observed, draft.version, health) };
+      const intent: Intent = { release: false, resetOffset: false, restart: false };
+      const { observed, health } = await this.run(spec, "create", intent, deadline, inputs, undefined);
+      return { id: spec.pipelineId, outs: this.outputs(spec, observed, draft.version, health) };
+    });
   }
 
   async read(id: string, props: Props): Promise<pulumi.dynamic.ReadResult> {
@@ -174,14 +177,16 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
     const spec = pipelineSpecOf(storedPipeline(id, news));
     const intent = intentOf(rawOlds, spec);
     const deadline = this.deadline(spec, "update");
-    const { observed, health } = await this.run(spec, "update", intent, deadline, news, olds);
-    let draftVersion = olds.draftVersion;
-    try {
-      draftVersion = (await this.deps.client().getPipeline(spec.orgId, id)).version ?? draftVersion;
-    } catch {
-      // The run state is what matters; a failed draft read keeps the last known draft version.
-    }
-    return { outs: this.outputs(spec, observed, draftVersion, health) };
+    return withDeadline(deadline, async () => {
+      const { observed, health } = await this.run(spec, "update", intent, deadline, news, olds);
+      let draftVersion = olds.draftVersion;
+      try {
+        draftVersion = (await this.deps.client().getPipeline(spec.orgId, id)).version ?? draftVersion;
+      } catch {
+        // The run state is what matters; a failed draft read keeps the last known draft version.
+      }
+      return { outs: this.outputs(spec, observed, draftVersion, health) };
+    });
   }
 
   async delete(id: string, props: Props): Promise<void> {
@@ -199,29 +204,7 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
     }
     const deadline = this.deadline(spec, "delete");
     try {
-      await reconcile<Observation | undefined>({
-        label,
-        maxSteps: 4,
-        maxLostAnswers: MAX_DELETE_LOST_ANSWERS,
-        log: this.deps.log,
-        read: () => settle(this.deps, spec, deadline),
-        plan: (observed) => {
-          if (!observed) {
-            this.deps.log(`${label}: already gone from org ${spec.orgId}; forgetting it`);
-            return undefined;
-          }
-          if (statusKind(observed.status) === "error") {
-            this.deps.log(
-              `${label}: status ${observed.status}: onDelete ${policy} not applied (EnOS cannot ${policy.toLowerCase()} a job in an error status); forgetting it: stop it in the EnOS console`,
-            );
-            return undefined;
-          }
-          // Already where the policy leaves it: nothing to do.
-          const action = onDeleteAction(policy, observed.status);
-          if (!action) return undefined;
-          return { name: action, run: () => perform(this.deps, spec, action, observed.status, deadline) };
-        },
-      });
+      await withDeadline(deadline, () => this.applyOnDelete(spec, deadline));
     } catch (error) {
       const cause = ReconcileError.isInstance(error) ? error.cause : error;
       throw new Error(
@@ -229,6 +212,35 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
         { cause: error },
       );
     }
+  }
+
+  /** Stop or pause per `onDelete`, from the settled status; says what it leaves and why. */
+  private async applyOnDelete(spec: PipelineSpec, deadline: number): Promise<void> {
+    const policy = spec.onDelete as "STOP" | "PAUSE";
+    const label = spec.pipelineId;
+    await reconcile<Observation | undefined>({
+      label,
+      maxSteps: 4,
+      maxLostAnswers: MAX_DELETE_LOST_ANSWERS,
+      log: this.deps.log,
+      read: () => settle(this.deps, spec, deadline),
+      plan: (observed) => {
+        if (!observed) {
+          this.deps.log(`${label}: already gone from org ${spec.orgId}; forgetting it`);
+          return undefined;
+        }
+        if (statusKind(observed.status) === "error") {
+          this.deps.log(
+            `${label}: status ${observed.status}: onDelete ${policy} not applied (EnOS cannot ${policy.toLowerCase()} a job in an error status); forgetting it: stop it in the EnOS console`,
+          );
+          return undefined;
+        }
+        // Already where the policy leaves it: nothing to do.
+        const action = onDeleteAction(policy, observed.status);
+        if (!action) return undefined;
+        return { name: action, run: () => perform(this.deps, spec, action, observed.status, deadline) };
+      },
+    });
   }
 
   /**
@@ -306,7 +318,8 @@ function convergeFailureMessage(spec: PipelineSpec, operation: Operation, error:
   const status = error.observation?.status ?? "unknown";
   // Name the deadline that ran out, with its value: it may have come from customTimeouts.
   const deadlinePassed =
-    WaitError.isInstance(cause) && cause.reason === "deadline"
+    (WaitError.isInstance(cause) && (cause.reason === "deadline" || cause.reason === "queued")) ||
+    EnosDeadlineError.isInstance(cause)
       ? ` (the ${operation} deadline of ${spec.timeouts[operation]} passed)`
       : "";
   return RolloutHaltedError.isInstance(cause)
