@@ -1,0 +1,127 @@
+/**
+ * Runs the check of each stack through the Automation API: the user's own `pulumi` CLI and backend, in their
+ * project directory. One `pulumi preview --refresh --run-program` per stack: a preview writes no state and calls
+ * no mutating provider method, and `--run-program` makes the refresh read EnOS through the providers the program
+ * configures from the stack's current config, not the ones recorded in state at the last update.
+ */
+import type { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { EventCollector } from "./collect.js";
+import type { StackDrift } from "./model.js";
+
+export interface CheckOptions {
+  /** The Pulumi project directory. */
+  readonly cwd: string;
+  /** Stacks to check; all of the project's when empty. */
+  readonly stacks: readonly string[];
+  /** At most this many stacks at once. */
+  readonly parallel: number;
+  /** One progress line about one stack. */
+  readonly progress: (stack: string, line: string) => void;
+}
+
+/** The project could not be opened at all (no Pulumi.yaml, no CLI, no backend): no stack can be checked. */
+export class DriftSetupError extends Error {
+  override name = "DriftSetupError";
+}
+
+type Automation = typeof import("@pulumi/pulumi/automation");
+
+/** The one line of a failed command: its `error:` lines from stderr, or the message's first line. */
+export function commandErrorLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const lines = message
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => /^error: /.test(l))
+    .map((l) => l.slice("error: ".length))
+    .filter((l) => !/^(preview|update) failed$/.test(l));
+  const first = lines[0] ?? message.split("\n").find((l) => l.trim() !== "") ?? "unknown error";
+  return first.replace(/\s+/g, " ").trim();
+}
+
+/** The cause of a stack's failure, in one line: what the engine reported, else what the CLI printed. */
+function causeOf(errors: readonly string[], error: unknown): string {
+  const specific = errors.find((e) => !/^(preview|update) failed$/.test(e));
+  return specific ?? commandErrorLine(error);
+}
+
+async function openWorkspace(auto: Automation, cwd: string): Promise<LocalWorkspace> {
+  try {
+    const ws = await auto.LocalWorkspace.create({ workDir: cwd });
+    // `Stack.select` runs `pulumi stack select`, which changes the user's current stack. Every operation passes
+    // `--stack` itself, and the names come from `listStacks` (or are checked against it): skip the select.
+    ws.selectStack = () => Promise.resolve();
+    return ws;
+  } catch (error) {
+    throw new DriftSetupError(`cannot open the Pulumi project in ${cwd}: ${commandErrorLine(error)}`);
+  }
+}
+
+async function stackNames(ws: LocalWorkspace): Promise<string[]> {
+  try {
+    return (await ws.listStacks()).map((s) => s.name);
+  } catch (error) {
+    throw new DriftSetupError(`cannot list the stacks: ${commandErrorLine(error)}`);
+  }
+}
+
+async function checkStack(auto: Automation, ws: LocalWorkspace, name: string): Promise<StackDrift> {
+  const collector = new EventCollector();
+  try {
+    const stack = await auto.Stack.select(name, ws);
+    await stack.preview({ refresh: true, runProgram: true, onEvent: collector.onEvent, color: "never" });
+  } catch (error) {
+    const cause = causeOf(collector.result().errors, error);
+    return {
+      stack: name,
+      status: "error",
+      error: `stack ${name}: ${cause}`,
+      otherResources: 0,
+      resources: [],
+    };
+  }
+  const { resources, otherResources } = collector.result();
+  const drifted = resources.some((r) => r.drift !== "none");
+  return { stack: name, status: drifted ? "drift" : "clean", otherResources, resources };
+}
+
+function progressLine(result: StackDrift): string {
+  if (result.status === "error") return `error: ${result.error ?? ""}`;
+  const drifted = result.resources.filter((r) => r.drift !== "none").length;
+  const judged = `${result.resources.length} resource${result.resources.length === 1 ? "" : "s"}`;
+  return result.status === "clean" ? `clean (${judged})` : `drift in ${drifted} of ${judged}`;
+}
+
+/** Runs `work` over `items`, at most `limit` at once, results in the order of `items`. */
+async function pool<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}
+
+/** Checks the stacks; a stack that cannot be checked is an `error` entry, never a thrown error. */
+export async function checkStacks(options: CheckOptions): Promise<StackDrift[]> {
+  // Loaded only here: the import command and the resource classes never need the Automation API.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const auto = require("@pulumi/pulumi/automation") as Automation;
+  const ws = await openWorkspace(auto, options.cwd);
+  const known = await stackNames(ws);
+  const names = options.stacks.length > 0 ? [...options.stacks] : known;
+  return pool(names, options.parallel, async (name) => {
+    if (!known.includes(name)) {
+      const error = `stack ${name}: no such stack in this project (stacks: ${known.join(", ") || "none"})`;
+      return { stack: name, status: "error" as const, error, otherResources: 0, resources: [] };
+    }
+    options.progress(name, "checking");
+    const result = await checkStack(auto, ws, name);
+    options.progress(name, progressLine(result));
+    return result;
+  });
+}
