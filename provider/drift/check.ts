@@ -41,8 +41,8 @@ export function commandErrorLine(error: unknown): string {
 
 /** The cause of a stack's failure, in one line: what the engine reported, else what the CLI printed. */
 function causeOf(errors: readonly string[], error: unknown): string {
-  const specific = errors.find((e) => !/^(preview|update) failed$/.test(e));
-  return specific ?? commandErrorLine(error);
+  const specific = errors.find((e) => !/^(preview|update) failed$/i.test(e));
+  return (specific ?? commandErrorLine(error)).replace(/^(preview|update) failed: /i, "");
 }
 
 async function openWorkspace(auto: Automation, cwd: string): Promise<LocalWorkspace> {

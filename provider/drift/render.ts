@@ -27,9 +27,10 @@ export function describeDrift(r: ResourceDrift): string {
 
 const drifted = (s: StackDrift): ResourceDrift[] => s.resources.filter((r) => r.drift !== "none");
 
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
+
 function headline(report: DriftReport): string {
   const { stacks, resources, drifted: changed, errors } = report.summary;
-  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
   return `${plural(stacks, "stack")}, ${plural(resources, "resource")}, ${changed} drifted, ${plural(errors, "error")}`;
 }
 
@@ -37,14 +38,14 @@ function renderText(report: DriftReport): string {
   const lines = [`pulumi-enos drift: ${headline(report)}`];
   for (const s of report.stacks) {
     if (s.status === "error") {
-      lines.push(`${s.stack}: could not be checked: ${s.error ?? ""}`);
+      lines.push(`could not check ${s.error ?? s.stack}`);
       continue;
     }
     const changed = drifted(s);
     lines.push(
       s.status === "clean"
-        ? `${s.stack}: clean (${s.resources.length} resources)`
-        : `${s.stack}: drift in ${changed.length} of ${s.resources.length} resources`,
+        ? `${s.stack}: clean (${plural(s.resources.length, "resource")})`
+        : `${s.stack}: drift in ${changed.length} of ${plural(s.resources.length, "resource")}`,
     );
     for (const r of changed) {
       lines.push(`  ${r.name} (${r.type} ${r.id}): ${r.drift}: ${describeDrift(r)}; next up: ${r.plan}`);
