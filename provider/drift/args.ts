@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { FORMATS, type Format } from "./render.js";
 
 export const DRIFT_USAGE = `usage: pulumi-enos drift [--cwd <dir>] [--stack <name>]... [--format text|json|markdown|junit]
-                         [--out <file>] [--parallel <n>]
+                         [--out <file>]... [--parallel <n>]
 
 Checks every stack of a Pulumi project (or the ones named) for drift between what the program asks of its EnOS
 pipelines and flows and what EnOS runs now. Changes nothing: each stack gets one \`pulumi preview --refresh
@@ -11,11 +11,12 @@ no EnOS change, and reads EnOS with the stack's current config (enos:apiGateway,
 
   --cwd       the Pulumi project directory (default: the current directory)
   --stack     a stack to check; repeat it for more (default: every stack of the project)
-  --format    text: a short summary (the default, unless --out names a .json/.md/.xml file)
+  --format    text: a short summary (the default)
               json: the report, {"schemaVersion":1,"generatedAt","summary","stacks":[…]} (docs/drift.md)
               markdown: one table per stack, drifted rows first (a PR comment, $GITHUB_STEP_SUMMARY)
               junit: one <testsuite> per stack, a <failure> per drifted resource, an <error> per failed stack
-  --out       write the report to this file instead of stdout (its extension picks the default format)
+  --out       write the report to this file instead of stdout, in the format its extension names (.json,
+              .md, .xml for JUnit, .txt) or --format; repeat it to write several formats from one check
   --parallel  check at most this many stacks at once (default: all of them)
   -h, --help  show this help
 
@@ -29,11 +30,17 @@ export class DriftUsageError extends Error {
   override name = "DriftUsageError";
 }
 
+/** Where a report goes: stdout (no file) or a file, and in which format. */
+export interface Destination {
+  readonly file: string | undefined;
+  readonly format: Format;
+}
+
 export interface DriftArgs {
   readonly cwd: string | undefined;
   readonly stacks: readonly string[];
-  readonly format: Format;
-  readonly out: string | undefined;
+  /** Stdout alone, or each --out file. */
+  readonly destinations: readonly Destination[];
   readonly parallel: number;
 }
 
@@ -47,7 +54,7 @@ function parseFlags(argv: readonly string[]) {
         cwd: { type: "string" },
         stack: { type: "string", multiple: true },
         format: { type: "string" },
-        out: { type: "string" },
+        out: { type: "string", multiple: true },
         parallel: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
@@ -57,14 +64,34 @@ function parseFlags(argv: readonly string[]) {
   }
 }
 
-const BY_EXTENSION: Readonly<Record<string, Format>> = { json: "json", md: "markdown", xml: "junit" };
+const BY_EXTENSION: Readonly<Record<string, Format>> = {
+  json: "json",
+  md: "markdown",
+  xml: "junit",
+  txt: "text",
+};
 
-function formatOf(given: string | undefined, out: string | undefined): Format {
-  if (given === undefined) return BY_EXTENSION[out?.split(".").pop()?.toLowerCase() ?? ""] ?? "text";
+function formatOf(given: string | undefined): Format | undefined {
+  if (given === undefined) return undefined;
   if (!(FORMATS as readonly string[]).includes(given)) {
     throw new DriftUsageError(`--format must be one of ${FORMATS.join(", ")} (got ${JSON.stringify(given)})`);
   }
   return given as Format;
+}
+
+/** Stdout in --format; one --out in --format or its extension's; several --out each in its extension's. */
+function destinationsOf(outs: readonly string[], format: Format | undefined): Destination[] {
+  if (outs.length === 0) return [{ file: undefined, format: format ?? "text" }];
+  if (outs.some((out) => out === "")) throw new DriftUsageError("--out must not be empty");
+  if (outs.length === 1 && format !== undefined) return [{ file: outs[0], format }];
+  return outs.map((file) => {
+    const byExtension = BY_EXTENSION[file.split(".").pop()?.toLowerCase() ?? ""];
+    if (byExtension !== undefined) return { file, format: byExtension };
+    if (outs.length === 1) return { file, format: "text" };
+    throw new DriftUsageError(
+      `--out ${file}: with several --out files, name each .json, .md, .xml (JUnit) or .txt so its format is known`,
+    );
+  });
 }
 
 function parallelOf(given: string | undefined): number {
@@ -81,16 +108,13 @@ function parallelOf(given: string | undefined): number {
 export function parseDriftArgs(argv: readonly string[]): DriftArgs | "help" {
   const { values } = parseFlags(argv);
   if (values.help === true) return "help";
-  for (const name of ["cwd", "out"] as const) {
-    if (values[name] === "") throw new DriftUsageError(`--${name} must not be empty`);
-  }
+  if (values.cwd === "") throw new DriftUsageError("--cwd must not be empty");
   const stacks = values.stack ?? [];
   if (stacks.some((s) => s.trim() === "")) throw new DriftUsageError("--stack must name a stack");
   return {
     cwd: values.cwd,
     stacks,
-    format: formatOf(values.format, values.out),
-    out: values.out,
+    destinations: destinationsOf(values.out ?? [], formatOf(values.format)),
     parallel: parallelOf(values.parallel),
   };
 }

@@ -39,11 +39,13 @@ async function drift(argv: readonly string[]): Promise<number> {
     },
   });
   const report = summarise(stacks, new Date());
-  const text = render(args.format, report);
-  if (args.out === undefined) await write(text);
-  else {
-    writeFileSync(args.out, text);
-    say(`${PREFIX}: ${args.format} report written to ${args.out}`);
+  for (const { file, format } of args.destinations) {
+    const text = render(format, report);
+    if (file === undefined) await write(text);
+    else {
+      writeFileSync(file, text);
+      say(`${PREFIX}: ${format} report written to ${file}`);
+    }
   }
   return exitCode(report);
 }
