@@ -313,6 +313,30 @@ async function stepPreviewRefresh(run: DemoRun, victim: DemoPipeline): Promise<v
     `the preview did not report the drift of ${victim.pipelineId}`,
   );
   check(mutations === 0, `the preview changed EnOS (${mutations} mutating calls)`);
+  await stepDriftReport(run, victim);
+}
+
+/** The same drift as `pulumi-enos drift` reports it: the Markdown table a PR comment or CI summary shows. */
+async function stepDriftReport(run: DemoRun, victim: DemoPipeline): Promise<void> {
+  if (!run.driver.drift) {
+    out("  (pulumi-enos drift drives the real Pulumi CLI: not shown with the harness)");
+    return;
+  }
+  out();
+  out("  pulumi-enos drift --format markdown: every stack's drift as a table, changing nothing");
+  const mutationsBefore = (await run.sim.admin.counts()).mutations;
+  const report = await run.driver.drift();
+  for (const line of report.stdout.trimEnd().split("\n")) out(`    ${line}`);
+  const mutations = (await run.sim.admin.counts()).mutations - mutationsBefore;
+  check(
+    report.code === 2,
+    `pulumi-enos drift exited ${String(report.code)}, not 2 (drift):\n${report.stderr}`,
+  );
+  check(
+    report.stdout.includes(`| \`${victim.pipelineId}\` | **status** |`),
+    `pulumi-enos drift did not report the drift of ${victim.pipelineId}`,
+  );
+  check(mutations === 0, `pulumi-enos drift changed EnOS (${mutations} mutating calls)`);
 }
 
 async function stepHealDrift(run: DemoRun, victim: DemoPipeline): Promise<void> {
