@@ -48,7 +48,7 @@ function renderText(report: DriftReport): string {
         : `${s.stack}: drift in ${changed.length} of ${plural(s.resources.length, "resource")}`,
     );
     for (const r of changed) {
-      lines.push(`  ${r.name} (${r.type} ${r.id}): ${r.drift}: ${describeDrift(r)}; next up: ${r.plan}`);
+      lines.push(`  ${r.name} (${r.type} ${r.id}) [${r.drift}] ${describeDrift(r)}; next up: ${r.plan}`);
     }
   }
   return `${lines.join("\n")}\n`;
@@ -111,7 +111,7 @@ function junitSuite(s: StackDrift): string[] {
       lines.push(`${testcase}/>`);
       continue;
     }
-    const message = xml(`${r.drift}: ${describeDrift(r)}; next up: ${r.plan}`);
+    const message = xml(`${describeDrift(r)}; next up: ${r.plan}`);
     const body = xml(
       `desired: ${describeFacts(r.desired)}\nobserved: ${describeFacts(r.observed)}\nurn: ${r.urn}`,
     );

@@ -8,7 +8,15 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultSeed, startSimulator, type RunningSimulator } from "../../simulator/index.js";
 import type { DriftReport, ResourceDrift } from "../../provider/drift/model.js";
-import { cliOrSkip, promotionProgram, UserProject, type CliResult } from "./support.js";
+import {
+  cliOrSkip,
+  FLOW_TYPE,
+  PIPELINE_TYPE,
+  promotionProgram,
+  simulatorStackConfig,
+  UserProject,
+  type CliResult,
+} from "./support.js";
 import { descendants, parseXml } from "./xml.js";
 
 const cli = cliOrSkip("test/cli drift");
@@ -25,23 +33,23 @@ interface DriftRun {
   readonly stderr: string;
 }
 
-/** `pulumi-enos drift <args>` in the project, with the project's Pulumi environment (minus `without`). */
-function drift(args: readonly string[], without: readonly string[] = []): Promise<DriftRun> {
+/** A command in the project with the project's Pulumi environment (minus the variables in `without`). */
+function run(command: string, args: readonly string[], without: readonly string[] = []): Promise<DriftRun> {
   const env = Object.fromEntries(
     Object.entries(project.environment).filter(([name]) => !without.includes(name)),
   );
-  const bin = path.join(project.installedPackage, "dist", "provider", "import", "cli.js");
   return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [bin, "drift", ...args],
-      { cwd: project.dir, env },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : null) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
+    execFile(command, args, { cwd: project.dir, env }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === "number" ? error.code : null) : 0;
+      resolve({ code, stdout, stderr });
+    });
   });
+}
+
+/** `pulumi-enos drift <args>` as a user runs it in the project. */
+function drift(args: readonly string[], without: readonly string[] = []): Promise<DriftRun> {
+  const bin = path.join(project.installedPackage, "dist", "provider", "import", "cli.js");
+  return run(process.execPath, [bin, "drift", ...args], without);
 }
 
 function succeeded(result: CliResult): void {
@@ -49,14 +57,7 @@ function succeeded(result: CliResult): void {
     throw new Error(`pulumi exited ${String(result.code)}:\n${result.stdout}\n${result.stderr}`);
 }
 
-const config = (pipelines: unknown[], flows: unknown[]) => ({
-  "enos:apiGateway": sim.url,
-  "enos:accessKey": "demo-access-key",
-  "enos:orgId": "o-demo",
-  "enos:userId": "u-demo",
-  "pulumi-enos:pipelines": pipelines,
-  "pulumi-enos:flows": flows,
-});
+const config = (pipelines: unknown[], flows: unknown[]) => simulatorStackConfig(sim.url, pipelines, flows);
 
 /** Each stack's `pulumi stack export` and checkpoint file, as bytes. */
 async function snapshot(): Promise<string[]> {
@@ -68,8 +69,65 @@ async function snapshot(): Promise<string[]> {
   return texts;
 }
 
+const FULL_TYPE: Readonly<Record<string, string>> = {
+  EnosPipelineDeployment: PIPELINE_TYPE,
+  EnosFlowSchedule: FLOW_TYPE,
+};
+
 const row = (report: DriftReport, stack: string, name: string): ResourceDrift | undefined =>
   report.stacks.find((s) => s.stack === stack)?.resources.find((r) => r.name === name);
+
+/** The JSON report of the drifted stacks: exactly the three, with desired and observed. */
+function expectDriftedJson(json: string): void {
+  const report = JSON.parse(json) as DriftReport;
+  expect(report.summary).toEqual({ stacks: 2, resources: 5, drifted: 3, errors: 0 });
+  expect(report.stacks.map((s) => [s.stack, s.status])).toEqual([
+    ["dev", "drift"],
+    ["prod", "clean"],
+  ]);
+  const drifted = report.stacks.flatMap((s) => s.resources).filter((r) => r.drift !== "none");
+  const pipeline = (status: string | null) => (status === null ? null : { status, releasedVersion: "1" });
+  expect(drifted.map((r) => [r.name, r.id, r.drift, r.desired, r.observed, r.plan])).toEqual([
+    ["enrich", "demo-pipeline-2", "gone", pipeline("RUNNING"), null, "remove from state"],
+    ["ingest", "demo-pipeline-1", "status", pipeline("RUNNING"), pipeline("STOPPED"), "start"],
+    ["nightly", "3377", "enabled", { enabled: true }, { enabled: false }, "enable"],
+  ]);
+  for (const r of drifted)
+    expect(r.urn).toBe(`urn:pulumi:dev::pulumi-enos::${FULL_TYPE[r.type] ?? ""}::${r.name}`);
+}
+
+/** Markdown: one table per stack, the drifted rows first. */
+function expectDriftedMarkdown(markdown: string): void {
+  const tables = markdown.split(/^### /m).slice(1);
+  expect(tables.map((t) => t.split("\n")[0])).toEqual(["⚠️ `dev`: 3 of 3 drifted", "✅ `prod`: no drift"]);
+  const rows = (table: string | undefined) =>
+    (table ?? "").split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| resource"));
+  expect(rows(tables[0])).toEqual([
+    "| enrich | EnosPipelineDeployment | `demo-pipeline-2` | **gone** | status=RUNNING, releasedVersion=1 | deleted in EnOS | remove from state |",
+    "| ingest | EnosPipelineDeployment | `demo-pipeline-1` | **status** | status=RUNNING, releasedVersion=1 | status=STOPPED, releasedVersion=1 | start |",
+    "| nightly | EnosFlowSchedule | `3377` | **enabled** | enabled=true | enabled=false | enable |",
+  ]);
+  expect(rows(tables[1]).map((r) => r.split(" | ")[3])).toEqual(["none", "none"]);
+}
+
+/** JUnit, parsed: one suite per stack, a testcase per resource, a failure per drifted one. */
+function expectDriftedJunit(junit: string): void {
+  const suites = parseXml(junit);
+  expect(suites.attributes).toMatchObject({ tests: "5", failures: "3", errors: "0" });
+  const bySuite = descendants(suites, "testsuite").map((s) => ({
+    name: s.attributes.name,
+    tests: descendants(s, "testcase").length,
+    failures: descendants(s, "failure").map((f) => f.attributes.type),
+    attributes: [s.attributes.tests, s.attributes.failures, s.attributes.errors],
+  }));
+  expect(bySuite).toEqual([
+    { name: "dev", tests: 3, failures: ["gone", "status", "enabled"], attributes: ["3", "3", "0"] },
+    { name: "prod", tests: 2, failures: [], attributes: ["2", "0", "0"] },
+  ]);
+  const ingest = descendants(suites, "failure").find((f) => f.attributes.type === "status");
+  expect(ingest?.attributes.message).toBe("status: desired RUNNING, observed STOPPED; next up: start");
+  expect(ingest?.text).toContain("observed: status=STOPPED, releasedVersion=1");
+}
 
 describe.skipIf(!cli)("pulumi-enos drift with the real Pulumi CLI", { timeout: 600_000 }, () => {
   beforeAll(async () => {
@@ -129,108 +187,38 @@ describe.skipIf(!cli)("pulumi-enos drift with the real Pulumi CLI", { timeout: 6
     const mark = (await sim.admin.requests()).at(-1)?.seq ?? 0;
     const before = await snapshot();
 
-    // One check, the four formats written by extension; and the text once more on stdout.
-    const file = (ext: string) => path.join(project.dir, `drift.${ext}`);
-    const files = await drift(["json", "md", "xml", "txt"].flatMap((ext) => ["--out", file(ext)]));
+    // The shell recipe of examples/drift-check: one check writing the four formats; then the text on stdout.
+    const reports = path.join(project.dir, "reports");
+    const recipe = await run("bash", [
+      path.join(project.installedPackage, "examples", "drift-check", "drift-check.sh"),
+      ".",
+      reports,
+    ]);
     const onStdout = await drift(["--format", "text"]);
-    for (const run of [files, onStdout]) {
-      expect(run.code).toBe(2);
-      expect(run.stdout + run.stderr).not.toContain(SECRET);
+    for (const result of [recipe, onStdout]) {
+      expect(result.code).toBe(2);
+      expect(result.stdout + result.stderr).not.toContain(SECRET);
     }
-    expect(files.stdout).toBe("");
-    expect(files.stderr).toContain(`pulumi-enos drift: junit report written to ${file("xml")}`);
+    expect(recipe.stderr).toContain(`pulumi-enos drift: junit report written to ${reports}/drift.xml`);
+    expect(recipe.stderr).toContain(`drift found: see ${reports}/drift.md`);
     const [json, markdown, junit, text] = ["json", "md", "xml", "txt"].map((ext) =>
-      fs.readFileSync(file(ext), "utf8"),
+      fs.readFileSync(path.join(reports, `drift.${ext}`), "utf8"),
     );
     for (const output of [json, markdown, junit, text]) {
       expect(output).not.toContain(SECRET);
       expect(output).not.toContain("cli-story-passphrase");
     }
+    expect(recipe.stdout).toBe(text);
     expect(onStdout.stdout).toBe(text);
-    const report = JSON.parse(json ?? "") as DriftReport;
-    expect(report.summary).toEqual({ stacks: 2, resources: 5, drifted: 3, errors: 0 });
-    expect(report.stacks.map((s) => [s.stack, s.status])).toEqual([
-      ["dev", "drift"],
-      ["prod", "clean"],
-    ]);
-    const drifted = report.stacks.flatMap((s) => s.resources).filter((r) => r.drift !== "none");
-    expect(
-      drifted.map(({ name, id, drift, desired, observed, plan }) => ({
-        name,
-        id,
-        drift,
-        desired,
-        observed,
-        plan,
-      })),
-    ).toEqual([
-      {
-        name: "enrich",
-        id: "demo-pipeline-2",
-        drift: "gone",
-        desired: { status: "RUNNING", releasedVersion: "1" },
-        observed: null,
-        plan: "remove from state",
-      },
-      {
-        name: "ingest",
-        id: "demo-pipeline-1",
-        drift: "status",
-        desired: { status: "RUNNING", releasedVersion: "1" },
-        observed: { status: "STOPPED", releasedVersion: "1" },
-        plan: "start",
-      },
-      {
-        name: "nightly",
-        id: "3377",
-        drift: "enabled",
-        desired: { enabled: true },
-        observed: { enabled: false },
-        plan: "enable",
-      },
-    ]);
-    expect(drifted.every((r) => r.urn.endsWith(`::${r.name}`) && r.urn.startsWith("urn:pulumi:dev::"))).toBe(
-      true,
-    );
-
-    // Markdown: one table per stack, the drifted rows first.
-    const tables = (markdown ?? "").split(/^### /m).slice(1);
-    expect(tables.map((t) => t.split("\n")[0])).toEqual(["⚠️ `dev`: 3 of 3 drifted", "✅ `prod`: no drift"]);
-    const devRows = (tables[0] ?? "")
-      .split("\n")
-      .filter((l) => l.startsWith("| ") && !l.startsWith("| resource"));
-    expect(devRows).toEqual([
-      "| enrich | EnosPipelineDeployment | `demo-pipeline-2` | **gone** | status=RUNNING, releasedVersion=1 | deleted in EnOS | remove from state |",
-      "| ingest | EnosPipelineDeployment | `demo-pipeline-1` | **status** | status=RUNNING, releasedVersion=1 | status=STOPPED, releasedVersion=1 | start |",
-      "| nightly | EnosFlowSchedule | `3377` | **enabled** | enabled=true | enabled=false | enable |",
-    ]);
-    expect((tables[1] ?? "").match(/\*\*/g)).toBeNull();
-
-    // JUnit: parsed, one suite per stack, a failure per drifted resource.
-    const suites = parseXml(junit ?? "");
-    expect(suites.attributes).toMatchObject({ tests: "5", failures: "3", errors: "0" });
-    const bySuite = descendants(suites, "testsuite").map((s) => ({
-      name: s.attributes.name,
-      tests: descendants(s, "testcase").length,
-      failures: descendants(s, "failure").map((f) => f.attributes.type),
-      attributes: [s.attributes.tests, s.attributes.failures, s.attributes.errors],
-    }));
-    expect(bySuite).toEqual([
-      { name: "dev", tests: 3, failures: ["gone", "status", "enabled"], attributes: ["3", "3", "0"] },
-      { name: "prod", tests: 2, failures: [], attributes: ["2", "0", "0"] },
-    ]);
-    const ingest = descendants(suites, "failure").find((f) => f.attributes.type === "status");
-    expect(ingest?.attributes.message).toBe(
-      "status: status: desired RUNNING, observed STOPPED; next up: start",
-    );
-    expect(ingest?.text).toContain("observed: status=STOPPED, releasedVersion=1");
-
+    expectDriftedJson(json ?? "");
+    expectDriftedMarkdown(markdown ?? "");
+    expectDriftedJunit(junit ?? "");
     expect(text?.split("\n")).toEqual([
       "pulumi-enos drift: 2 stacks, 5 resources, 3 drifted, 0 errors",
       "dev: drift in 3 of 3 resources",
-      "  enrich (EnosPipelineDeployment demo-pipeline-2): gone: deleted in EnOS; next up: remove from state",
-      "  ingest (EnosPipelineDeployment demo-pipeline-1): status: status: desired RUNNING, observed STOPPED; next up: start",
-      "  nightly (EnosFlowSchedule 3377): enabled: enabled: desired true, observed false; next up: enable",
+      "  enrich (EnosPipelineDeployment demo-pipeline-2) [gone] deleted in EnOS; next up: remove from state",
+      "  ingest (EnosPipelineDeployment demo-pipeline-1) [status] status: desired RUNNING, observed STOPPED; next up: start",
+      "  nightly (EnosFlowSchedule 3377) [enabled] enabled: desired true, observed false; next up: enable",
       "prod: clean (2 resources)",
       "",
     ]);
