@@ -248,11 +248,16 @@ describe.skipIf(!cli)("pulumi-enos drift with the real Pulumi CLI", { timeout: 6
     expect(run.stdout + run.stderr).not.toContain(SECRET);
   });
 
-  it("no passphrase, or an unknown stack: exit 1 with one line naming the stack and the cause", async () => {
+  it("no passphrase, no project, or an unknown stack: exit 1 with one line naming the cause", async () => {
     const run = await drift(["--stack", "dev"], ["PULUMI_CONFIG_PASSPHRASE"]);
     expect(run.code).toBe(1);
     const lines = run.stdout.split("\n");
     expect(lines[1]).toMatch(/^could not check stack dev: .*PULUMI_CONFIG_PASSPHRASE/);
+    const nowhere = await drift(["--cwd", path.join(project.dir, "node_modules", "pulumi-enos", "docs")]);
+    expect(nowhere.code).toBe(1);
+    expect(nowhere.stderr).toMatch(
+      /^pulumi-enos drift: cannot list the stacks: .*no Pulumi\.yaml project file found/,
+    );
     const unknown = await drift(["--stack", "qa", "--format", "json"]);
     expect(unknown.code).toBe(1);
     expect((JSON.parse(unknown.stdout) as DriftReport).stacks).toEqual([
