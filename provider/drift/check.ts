@@ -71,19 +71,16 @@ async function openWorkspace(auto: Automation, cwd: string): Promise<LocalWorksp
 function listStacks(cwd: string): Promise<string[]> {
   return new Promise((resolve, reject) => {
     execFile("pulumi", ["stack", "ls", "--json"], { cwd, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
-      if (error && (error as NodeJS.ErrnoException).code === "ENOENT") reject(new DriftSetupError(NO_CLI));
-      else if (error) {
-        reject(
-          new DriftSetupError(`cannot list the stacks: ${commandErrorLine(`${stderr}\n${error.message}`)}`),
-        );
+      if (error) {
+        const notFound = (error as NodeJS.ErrnoException).code === "ENOENT";
+        const cause = `cannot list the stacks: ${commandErrorLine(`${stderr}\n${error.message}`)}`;
+        reject(new DriftSetupError(notFound ? NO_CLI : cause));
         return;
       }
       try {
         resolve((JSON.parse(stdout) as { name: string }[]).map((s) => s.name));
       } catch {
-        reject(
-          new DriftSetupError(`cannot list the stacks: \`pulumi stack ls --json\` printed no stack list`),
-        );
+        reject(new DriftSetupError("cannot list the stacks: `pulumi stack ls --json` printed no stack list"));
       }
     });
   });
@@ -139,7 +136,7 @@ export async function checkStacks(options: CheckOptions): Promise<StackDrift[]> 
   const auto = require("@pulumi/pulumi/automation") as Automation;
   const ws = await openWorkspace(auto, options.cwd);
   const known = await listing;
-  const names = options.stacks.length > 0 ? [...options.stacks] : known;
+  const names = options.stacks.length > 0 ? [...new Set(options.stacks)] : known;
   return pool(names, options.parallel, async (name) => {
     if (!known.includes(name)) {
       const error = `stack ${name}: no such stack in this project (stacks: ${known.join(", ") || "none"})`;
