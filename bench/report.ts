@@ -1,6 +1,7 @@
 // What `npm run bench` writes: the figures of one run as bench/results.json records them (medians over the
 // repetitions, ratios to the bound or to the trivial provider measured in the same run), and the table it prints.
 import type { CliBench } from "./cli.js";
+import type { DriftBench } from "./drift.js";
 import type { HealthGateFigures } from "./health-gate.js";
 import type { HostCostRun } from "./host-cost.js";
 import { LOAD_WORKERS } from "./load.js";
@@ -31,6 +32,7 @@ export interface Measurements {
   readonly hostPairs: readonly HostStartPair[];
   readonly healthGate: HealthGateFigures;
   readonly cli: CliBench | undefined;
+  readonly drift: DriftBench | undefined;
 }
 
 export type Results = ReturnType<typeof report>;
@@ -52,6 +54,7 @@ export function report(measured: Measurements, loadAtStart: readonly number[], b
     hostStart: hostStartFigures(measured.hostPairs),
     healthGate: measured.healthGate,
     cli: measured.cli ?? null,
+    drift: measured.drift ?? null,
     memory: memoryFigures(measured),
   };
 }
@@ -192,6 +195,7 @@ export function table(r: Results): string {
     ...scaleRows(r),
     ...hostRows(r),
     ...(r.cli ? cliRows(r.cli) : []),
+    ...(r.drift ? driftRows(r.drift) : []),
   ];
   const width = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i]?.length ?? 0)));
   const line = (row: readonly string[]): string =>
@@ -316,5 +320,17 @@ function cliRows(c: CliBench): Row[] {
       `${c.orgs.bothMs} / ${Math.max(...c.orgs.aloneMs)} ms = ×${c.orgs.ratio}`,
       `≤ ×${c.orgs.goalRatio}`,
     ],
+  ];
+}
+
+/** `pulumi-enos drift` of two stacks against their `pulumi preview --refresh` one after the other. */
+function driftRows(d: DriftBench): Row[] {
+  return [
+    [
+      `pulumi-enos drift, ${d.stacks} stacks × ${d.pipelinesPerStack}: drift / two previews`,
+      `${d.driftMs} / ${d.sequentialMs} ms = ×${d.ratio} (${d.driftCalls} EnOS calls, ${d.mutations} mutations)`,
+      `≤ ×${d.goalRatio}`,
+    ],
+    [`  List Pipelines calls per stack in one drift run`, `${d.listingsPerStack}`, "1"],
   ];
 }

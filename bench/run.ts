@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { liveHostPids, REPO_ROOT } from "../test/host/host.js";
 import { runCliBench, TRIVIAL_PROGRAM, type CliBench } from "./cli.js";
+import { runDriftBench, type DriftBench } from "./drift.js";
 import { runHealthGate, type HealthGateFigures } from "./health-gate.js";
 import { runHostCost, runHostStartPair, type HostCostRun } from "./host-cost.js";
 import { locatePulumiCli } from "../tools/pulumi-cli/locate.js";
@@ -167,6 +168,23 @@ async function measureCli(sim: BenchSimulator, opts: Options): Promise<CliBench 
   });
 }
 
+/** `pulumi-enos drift` of two stacks against their two `pulumi preview --refresh`, when a Pulumi CLI is found. */
+async function measureDrift(opts: Options): Promise<DriftBench | undefined> {
+  const pulumi = opts.cli ? locatePulumiCli() : undefined;
+  if (!pulumi) return undefined;
+  const sim = await startBenchSimulator(benchSeed({}));
+  try {
+    const drift = await runDriftBench(pulumi, sim, {
+      perStack: opts.quick ? 10 : 25,
+      reps: opts.quick ? 1 : 3,
+    });
+    say(`drift: ${drift.driftMs} ms vs ${drift.sequentialMs} ms = ×${drift.ratio}`);
+    return drift;
+  } finally {
+    await sim.close();
+  }
+}
+
 /** The sections in order, each measured side by side with its reference in the same run. */
 async function measureAll(sim: BenchSimulator, dir: string, opts: Options): Promise<Measurements> {
   const rollouts = await measureRollouts(sim, dir, opts);
@@ -175,6 +193,7 @@ async function measureAll(sim: BenchSimulator, dir: string, opts: Options): Prom
   const hosts = await measureHosts(sim, opts);
   const healthGate = await measureHealthGate(sim, dir, opts);
   const cli = await measureCli(sim, opts);
+  const drift = await measureDrift(opts);
   return {
     quick: opts.quick,
     n: opts.n,
@@ -185,6 +204,7 @@ async function measureAll(sim: BenchSimulator, dir: string, opts: Options): Prom
     ...hosts,
     healthGate,
     cli,
+    drift,
   };
 }
 

@@ -5,6 +5,7 @@
  * - `HarnessDriver`: without the CLI, the engine-boundary harness (test/host) plays the engine against the SDK's
  *   own dynamic-provider host, so the provider code, its serialisation and the gRPC boundary are still real.
  */
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -31,6 +32,13 @@ export interface StepOutcome {
   readonly messages: readonly string[];
 }
 
+/** What `pulumi-enos drift` printed, and its exit code (0 no drift, 2 drift, 1 a stack not checked). */
+export interface DriftOutcome {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
 /** A resource in the Pulumi state. */
 export interface StateResource {
   readonly name: string;
@@ -47,6 +55,8 @@ export interface Driver {
   destroy(): Promise<StepOutcome>;
   /** The resources in the stack's state. */
   state(): Promise<readonly StateResource[]>;
+  /** `pulumi-enos drift --format markdown` in the project (only with the real CLI: it drives the user's own). */
+  drift?(): Promise<DriftOutcome>;
   /** Removes everything the driver created on disk. */
   dispose(): Promise<void>;
 }
@@ -162,6 +172,7 @@ export class CliDriver implements Driver {
   private constructor(
     private readonly dir: string,
     private readonly stack: Stack,
+    private readonly env: Readonly<Record<string, string>>,
   ) {}
 
   /**
@@ -190,6 +201,11 @@ export class CliDriver implements Driver {
         path.join(project, "index.js"),
         `module.exports = require(${JSON.stringify(path.join(repoRoot, PROGRAM))});\n`,
       );
+      const env = pulumiEnvironment(cli, {
+        backendDir: backend,
+        home: path.join(dir, "home"),
+        passphrase: "pulumi-enos-demo",
+      });
       const stack = await LocalWorkspace.createOrSelectStack(
         { stackName: "dev", workDir: project },
         {
@@ -198,11 +214,7 @@ export class CliDriver implements Driver {
             runtime: { name: "nodejs", options: { typescript: false } },
             main: "index.js",
           },
-          envVars: pulumiEnvironment(cli, {
-            backendDir: backend,
-            home: path.join(dir, "home"),
-            passphrase: "pulumi-enos-demo",
-          }),
+          envVars: env,
           secretsProvider: "passphrase",
           pulumiCommand: await PulumiCommand.get({ root: path.dirname(cli.dir), skipVersionCheck: true }),
         },
@@ -213,7 +225,7 @@ export class CliDriver implements Driver {
           Object.entries(demo.config).map(([key, value]) => [key, { value, secret: secrets.has(key) }]),
         ),
       );
-      return new CliDriver(dir, stack);
+      return new CliDriver(dir, stack, env);
     } catch (error) {
       fs.rmSync(dir, { recursive: true, force: true });
       throw error;
@@ -270,6 +282,21 @@ export class CliDriver implements Driver {
 
   destroy(): Promise<StepOutcome> {
     return this.run((onEvent) => this.stack.destroy({ color: "never", onEvent }));
+  }
+
+  drift(): Promise<DriftOutcome> {
+    const project = path.join(this.dir, "project");
+    const bin = path.join(project, "node_modules", "pulumi-enos", "dist", "provider", "import", "cli.js");
+    return new Promise((resolve) => {
+      execFile(
+        process.execPath,
+        [bin, "drift", "--format", "markdown"],
+        { cwd: project, env: this.env },
+        (error, stdout, stderr) => {
+          resolve({ code: error ? (typeof error.code === "number" ? error.code : null) : 0, stdout, stderr });
+        },
+      );
+    });
   }
 
   async state(): Promise<readonly StateResource[]> {

@@ -1,7 +1,8 @@
 /**
  * `npm run demo`: the `dev` stack of this repository (Pulumi.dev.yaml) against a local EnOS simulator, end to end.
  *
- *   up → a pipeline is stopped out of band → preview --refresh shows the drift → up --refresh heals it → destroy
+ *   up → a pipeline is stopped out of band → preview --refresh (and `pulumi-enos drift`) show the drift →
+ *   up --refresh heals it → destroy
  *
  * With the Pulumi CLI on PATH the steps run through the real CLI (Automation API, `file://` backend in a temporary
  * directory); without it, through the engine-boundary harness and the SDK's own dynamic-provider host.
@@ -314,6 +315,28 @@ async function stepPreviewRefresh(run: DemoRun, victim: DemoPipeline): Promise<v
     `the preview did not report the drift of ${victim.pipelineId}`,
   );
   check(mutations === 0, `the preview changed EnOS (${mutations} mutating calls)`);
+  await stepDriftReport(run, victim);
+}
+
+/** The same drift as `pulumi-enos drift` reports it: the Markdown table a PR comment or CI summary shows. */
+async function stepDriftReport(run: DemoRun, victim: DemoPipeline): Promise<void> {
+  // It drives the user's own `pulumi`: nothing to show on the harness path.
+  if (!run.driver.drift) return;
+  out();
+  out("  pulumi-enos drift --format markdown: every stack's drift as a table, changing nothing");
+  const mutationsBefore = (await run.sim.admin.counts()).mutations;
+  const report = await run.driver.drift();
+  for (const line of report.stdout.trimEnd().split("\n")) out(`    ${line}`);
+  const mutations = (await run.sim.admin.counts()).mutations - mutationsBefore;
+  check(
+    report.code === 2,
+    `pulumi-enos drift exited ${String(report.code)}, not 2 (drift):\n${report.stderr}`,
+  );
+  check(
+    report.stdout.includes(`| \`${victim.pipelineId}\` | **status** |`),
+    `pulumi-enos drift did not report the drift of ${victim.pipelineId}`,
+  );
+  check(mutations === 0, `pulumi-enos drift changed EnOS (${mutations} mutating calls)`);
 }
 
 async function stepHealDrift(run: DemoRun, victim: DemoPipeline): Promise<void> {

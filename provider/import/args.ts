@@ -24,6 +24,8 @@ you already run.)
 Gateway and credentials: ENOS_API_GATEWAY, ENOS_ACCESS_KEY, ENOS_SECRET_KEY (and ENOS_USER_ID), or
 --stack-config. Progress, the summary and skipped objects (never released, in transition, in error) go to
 stderr. Exit codes: 0 done, 1 EnOS failed (nothing written), 2 bad usage or settings.
+
+\`pulumi-enos drift --help\`: the drift report of every stack of a project.
 `;
 
 /** A command line that cannot be run; the CLI prints it with the usage and exits 2. */
@@ -91,7 +93,7 @@ export function parseImportArgs(argv: readonly string[]): ImportArgs | "help" {
   if (values.help === true) return "help";
   if (positionals[0] !== "import" || positionals.length > 1) {
     const got = positionals.length === 0 ? "no command" : `"${positionals.join(" ")}"`;
-    throw new UsageError(`the only command is \`import\` (got ${got})`);
+    throw new UsageError(`the commands are \`import\` and \`drift\` (got ${got})`);
   }
   const format = values.format ?? "program";
   if (!(FORMATS as readonly string[]).includes(format)) {

@@ -6,6 +6,7 @@
 import { writeFileSync } from "node:fs";
 import { EnosClient } from "../client/client.js";
 import { EnosConfigError } from "../config.js";
+import { runDriftCli } from "../drift/cli.js";
 import { describeCause } from "../resources/common/errors.js";
 import { parseImportArgs, UsageError, USAGE } from "./args.js";
 import { planImport, type ImportPlan } from "./plan.js";
@@ -78,18 +79,24 @@ async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<num
   return 0;
 }
 
-run(process.argv.slice(2), process.env).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof UsageError) {
-      say(`${PREFIX}: ${error.message}\n\n${USAGE}`);
-      process.exit(2);
-    }
-    if (EnosConfigError.isInstance(error)) {
-      say(`${PREFIX}: cannot reach EnOS:\n  - ${error.problems.join("\n  - ")}`);
-      process.exit(2);
-    }
-    say(`${PREFIX}: failed, nothing was written: ${describeCause(error)}`);
-    process.exit(1);
-  },
-);
+const argv = process.argv.slice(2);
+if (argv[0] === "drift") runDriftCli(argv.slice(1));
+else importCli(argv);
+
+function importCli(argv: readonly string[]): void {
+  run(argv, process.env).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      if (error instanceof UsageError) {
+        say(`${PREFIX}: ${error.message}\n\n${USAGE}`);
+        process.exit(2);
+      }
+      if (EnosConfigError.isInstance(error)) {
+        say(`${PREFIX}: cannot reach EnOS:\n  - ${error.problems.join("\n  - ")}`);
+        process.exit(2);
+      }
+      say(`${PREFIX}: failed, nothing was written: ${describeCause(error)}`);
+      process.exit(1);
+    },
+  );
+}

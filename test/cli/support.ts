@@ -28,3 +28,19 @@ export function cliOrSkip(suite: string): PulumiCli | undefined {
   console.log(`${reason}: SKIPPED`);
   return undefined;
 }
+
+/** A stack's config for the promotion program against the simulator at `gateway` (its demo app and user). */
+export function simulatorStackConfig(
+  gateway: string,
+  pipelines: readonly unknown[],
+  flows: readonly unknown[] = [],
+): Record<string, unknown> {
+  return {
+    "enos:apiGateway": gateway,
+    "enos:accessKey": "demo-access-key",
+    "enos:orgId": "o-demo",
+    "enos:userId": "u-demo",
+    "pulumi-enos:pipelines": pipelines,
+    "pulumi-enos:flows": flows,
+  };
+}

@@ -48,7 +48,7 @@ describe("pulumi-enos import: usage", () => {
       '--flow must be a flow id, a positive whole number (got "abc")',
     ],
     [["import", "--org", "o-demo", "--match", "("], "--match is not a regular expression"],
-    [["export", "--org", "o-demo"], 'the only command is `import` (got "export")'],
+    [["export", "--org", "o-demo"], 'the commands are `import` and `drift` (got "export")'],
     [["import", "--org", "o-demo", "--colour"], "Unknown option '--colour'"],
     [["import"], "--org is required (or set enos:orgId / ENOS_ORG_ID)"],
     [["import", "--org", "o-demo", "--flow", "3377"], "--flow needs the flow owner: pass --user <userId>"],

@@ -135,6 +135,10 @@ describe("npm run demo", () => {
       );
       expect(output).toMatch(/done in [\d.]+ s: 5 created · EnOS actions: start ×3, enable flow ×1/);
       expect(lines).toContain("  provider: demo-pipeline-1 is STOPPED, desired RUNNING: will start");
+      // The same drift as `pulumi-enos drift` reports it, as a Markdown table.
+      expect(lines).toContain(
+        "    | ingest-telemetry | EnosPipelineDeployment | `demo-pipeline-1` | **status** | status=RUNNING, releasedVersion=1 | status=STOPPED, releasedVersion=1 | start |",
+      );
       expect(output).toMatch(/done in [\d.]+ s: 5 deleted · EnOS actions: stop ×3, disable flow ×2/);
       expect(lines.at(-1)).toMatch(/^Demo complete: all 5 steps succeeded/);
       expect(fs.readdirSync(path.join(tmp, "tmp"))).toEqual([]);

@@ -124,7 +124,8 @@ export interface StateResource {
 /** A user's Pulumi project in a temp directory, with pulumi-enos installed and one stack. */
 export class UserProject {
   readonly dir: string;
-  readonly stack: string;
+  /** The stack the commands operate on; {@link use} switches it (a project may have several). */
+  stack: string;
   private readonly root: string;
   private readonly env: Record<string, string>;
   private running: ChildProcess | undefined;
@@ -190,6 +191,17 @@ export class UserProject {
   /** Replaces the program's files (a refactor of the user's program). */
   writeProgram(program: Readonly<Record<string, string>>): void {
     for (const [file, text] of Object.entries(program)) fs.writeFileSync(path.join(this.dir, file), text);
+  }
+
+  /** Operate on another stack of this project from now on (`init` creates it). */
+  use(stack: string): this {
+    this.stack = stack;
+    return this;
+  }
+
+  /** The environment every command runs with (file backend, Pulumi home, passphrase), for other tools. */
+  get environment(): Record<string, string> {
+    return { ...this.env };
   }
 
   /** The installed pulumi-enos (a copy with `modules: "copy"`). */
