@@ -3,6 +3,7 @@
  */
 import type { EnosCodeContext } from "./codes.js";
 import { coalesceSlot, coalescedRead } from "./coalesce.js";
+import { processGlobal } from "../registry.js";
 import type { EnosClientOptions, EnosCredentials } from "./options.js";
 import { EnosRequester, positive } from "./requester.js";
 import {
@@ -51,6 +52,18 @@ function requireFlowId(flowId: number): number {
     throw new TypeError("EnosClient: flowId must be a positive integer");
   }
   return flowId;
+}
+
+/** When this process last changed each org (per credentials), on the client's clock. */
+const changes = (): Map<string, number> =>
+  processGlobal("pulumi-enos.client.org-changes.v1", () => new Map());
+
+function noteChange(key: string, at: number): void {
+  changes().set(key, Math.max(at, changes().get(key) ?? -Infinity));
+}
+
+function lastChange(key: string): number {
+  return changes().get(key) ?? -Infinity;
 }
 
 /** The EnOS API client. Cheap to construct: tokens, connections and listings are shared per process. */
@@ -112,20 +125,19 @@ export class EnosClient extends EnosRequester implements EnosApi {
   /**
    * Live status from a listing shared with every concurrent caller in this process for the same gateway and
    * org and credentials; `notBefore` (epoch ms, same clock as the client's) demands a listing started at or after it;
-   * `reuseWithinMs` (refresh reads only) accepts a refresh's listing that finished that recently (coalesce.ts).
+   * `refresh` (refresh reads only) accepts the listing another refresh read of this process took after its last
+   * change to the org (coalesce.ts): one listing per org for a whole refresh.
    */
   async getPipelineStatus(
     orgId: string,
     pipelineId: string,
-    options?: { readonly notBefore?: number; readonly reuseWithinMs?: number },
+    options?: { readonly notBefore?: number; readonly refresh?: boolean },
   ): Promise<PipelineSummary | undefined> {
     requireId("orgId", orgId);
     requireId("pipelineId", pipelineId);
-    const slot = coalesceSlot<ReadonlyMap<string, PipelineSummary>>(
-      "released-pipelines",
-      // Per gateway and credentials: two access keys may see different pipelines (or none).
-      `${this.credentialKey}\n${orgId}`,
-    );
+    // Per gateway and credentials: two access keys may see different pipelines (or none).
+    const key = `${this.credentialKey}\n${orgId}`;
+    const slot = coalesceSlot<ReadonlyMap<string, PipelineSummary>>("released-pipelines", key);
     const byId = await coalescedRead(
       slot,
       options?.notBefore,
@@ -134,7 +146,7 @@ export class EnosClient extends EnosRequester implements EnosApi {
         const list = await this.listPipelines(orgId, { ifReleased: true });
         return new Map(list.map((p) => [p.pipelineId, p]));
       },
-      options?.reuseWithinMs,
+      options?.refresh === true ? lastChange(key) : undefined,
     );
     return byId.get(pipelineId);
   }
@@ -162,13 +174,15 @@ export class EnosClient extends EnosRequester implements EnosApi {
   }
 
   async resetPipelineOffset(orgId: string, pipelineId: string): Promise<void> {
-    await this.request({
-      method: "POST",
-      path: `${STREAMING}/pipeline/${pathSegment("pipelineId", pipelineId)}/offset`,
-      query: { orgId: requireId("orgId", orgId) },
-      mutating: true,
-      schema: ignoredDataSchema,
-    });
+    await this.#changing(orgId, () =>
+      this.request({
+        method: "POST",
+        path: `${STREAMING}/pipeline/${pathSegment("pipelineId", pipelineId)}/offset`,
+        query: { orgId: requireId("orgId", orgId) },
+        mutating: true,
+        schema: ignoredDataSchema,
+      }),
+    );
   }
 
   async getOffsetLag(orgId: string, pipelineId: string): Promise<OffsetLag> {
@@ -202,6 +216,17 @@ export class EnosClient extends EnosRequester implements EnosApi {
     await this.#flowAction(orgId, userId, flowId, "disable");
   }
 
+  /** A change this process makes to the org: listings taken before it never serve a refresh read after it. */
+  async #changing<T>(orgId: string, send: () => Promise<T>): Promise<T> {
+    const key = `${this.credentialKey}\n${orgId}`;
+    noteChange(key, this.clock());
+    try {
+      return await send();
+    } finally {
+      noteChange(key, this.clock());
+    }
+  }
+
   async #operate(
     orgId: string,
     pipelineId: string,
@@ -210,16 +235,18 @@ export class EnosClient extends EnosRequester implements EnosApi {
     codeContext?: EnosCodeContext,
     retryOrgBusy?: boolean,
   ): Promise<void> {
-    await this.request({
-      ...(retryOrgBusy === undefined ? {} : { retryOrgBusy }),
-      method: "POST",
-      path: `${STREAMING}/pipeline/${pathSegment("pipelineId", pipelineId)}`,
-      query: { action, orgId: requireId("orgId", orgId) },
-      body,
-      mutating: true,
-      schema: ignoredDataSchema,
-      codeContext,
-    });
+    await this.#changing(orgId, () =>
+      this.request({
+        ...(retryOrgBusy === undefined ? {} : { retryOrgBusy }),
+        method: "POST",
+        path: `${STREAMING}/pipeline/${pathSegment("pipelineId", pipelineId)}`,
+        query: { action, orgId: requireId("orgId", orgId) },
+        body,
+        mutating: true,
+        schema: ignoredDataSchema,
+        codeContext,
+      }),
+    );
   }
 
   async #flowAction(

@@ -10,10 +10,12 @@
  *   after a mutation never gets an answer from before the mutation); otherwise it joins the queued read, which
  *   starts as soon as the current one settles. A `notBefore` in the future counts as "now".
  * - With nothing in flight, the caller starts a read.
- * - A caller that passes `reuseWithinMs` (a refresh `read`, never a wait) may also take the result of a read
- *   that such a caller started and that finished at most that long ago: the engine sends a refresh's Reads a
- *   few at a time (`--parallel`), so without this, 200 Reads cost one listing per wave. Reads started by waits
- *   are never kept, so a wait's answer never serves a later refresh, and nothing is kept longer than the window.
+ * - A caller that passes `keptSince` (a refresh `read`, never a wait) may also take the result of a read that
+ *   such a caller started after `keptSince` (the time of this process's last mutation in the org): a refresh
+ *   costs one listing per org however its Reads arrive (the engine sends them a few at a time, `--parallel`,
+ *   and `--run-program` spreads them over the program's run), and no listing taken before one of this
+ *   process's own changes to the org serves a read after it. Reads started by waits are never kept, so a
+ *   wait's answer never serves a refresh.
  */
 import { processGlobal } from "../registry.js";
 
@@ -26,8 +28,8 @@ interface Flight<T> {
 export interface CoalesceSlot<T> {
   current: Flight<T> | undefined;
   queued: Promise<T> | undefined;
-  /** The last result of a read started by a `reuseWithinMs` caller, and when it arrived. */
-  recent?: { readonly finishedAt: number; readonly value: T } | undefined;
+  /** The last result of a read started by a `keptSince` caller, and when that read started. */
+  recent?: { readonly startedAt: number; readonly value: T } | undefined;
 }
 
 /** A new, empty slot (for tests and for {@link coalesceSlot}). */
@@ -55,7 +57,7 @@ function launch<T>(
   const startedAt = clock();
   const promise = read()
     .then((value) => {
-      if (keep) slot.recent = { finishedAt: clock(), value };
+      if (keep) slot.recent = { startedAt, value };
       return value;
     })
     .finally(() => {
@@ -73,18 +75,13 @@ export function coalescedRead<T>(
   notBefore: number | undefined,
   clock: () => number,
   read: () => Promise<T>,
-  reuseWithinMs?: number,
+  keptSince?: number,
 ): Promise<T> {
   const now = clock();
   const recent = slot.recent;
-  if (
-    reuseWithinMs !== undefined &&
-    notBefore === undefined &&
-    recent &&
-    now - recent.finishedAt <= reuseWithinMs
-  )
+  if (keptSince !== undefined && notBefore === undefined && recent && recent.startedAt > keptSince)
     return Promise.resolve(recent.value);
-  const keep = reuseWithinMs !== undefined;
+  const keep = keptSince !== undefined;
   const current = slot.current;
   const threshold = notBefore === undefined ? -Infinity : Math.min(notBefore, now);
   if (current !== undefined && current.startedAt >= threshold) {

@@ -83,7 +83,7 @@ export interface EnosApi {
   getPipelineStatus(
     orgId: string,
     pipelineId: string,
-    options?: { readonly notBefore?: number; readonly reuseWithinMs?: number },
+    options?: { readonly notBefore?: number; readonly refresh?: boolean },
   ): Promise<PipelineSummary | undefined>;
   releasePipeline(orgId: string, pipelineId: string): Promise<void>;
   startPipeline(

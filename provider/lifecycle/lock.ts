@@ -53,7 +53,9 @@ async function acquired(previous: Promise<void>, waitMs: number | undefined): Pr
   if (waitMs <= 0) return isSettledNow(previous);
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<false>((resolve) => {
-    timer = setTimeout(() => { resolve(false); }, waitMs);
+    timer = setTimeout(() => {
+      resolve(false);
+    }, waitMs);
   });
   try {
     return await Promise.race([previous.then(() => true as const), expired]);

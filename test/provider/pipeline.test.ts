@@ -198,6 +198,28 @@ describe("EnosPipelineDeployment against the simulator", () => {
     expect(await f.mutations(mark)).toEqual([]);
   });
 
+  it("a refresh lists each org once however its reads are spread, and lists again after this process changed it", async () => {
+    f = await fixture();
+    const adopted = [];
+    for (const pipelineId of ["demo-pipeline-1", "demo-pipeline-2", "demo-pipeline-3"])
+      adopted.push(await adopt(f, { pipelineId, orgId: "o-demo", desiredState: "STOPPED" }));
+    const listings = async (since: number) =>
+      (await f!.sim.admin.requests(since)).filter((r) => r.endpoint === "listPipelines").length;
+    const mark = await f.mark();
+    for (const { id, outs } of adopted) {
+      await f.pipelines.read(id, outs);
+      await new Promise((resolve) => setTimeout(resolve, 1_100)); // longer than the old 1 s reuse window
+    }
+    expect(await listings(mark)).toBe(1);
+    // This process starts demo-pipeline-1: the listing from before no longer answers a refresh read.
+    const [one] = adopted;
+    await up(f, one!.id, one!.outs, { pipelineId: "demo-pipeline-1", orgId: "o-demo" });
+    const afterChange = await f.mark();
+    const read = await f.pipelines.read(one!.id, one!.outs);
+    expect(read.props?.status).toBe("RUNNING");
+    expect(await listings(afterChange)).toBe(1);
+  });
+
   it("forgets a pipeline deleted in EnOS on refresh", async () => {
     f = await fixture();
     const first = await adopt(f, { pipelineId: "demo-pipeline-1", orgId: "o-demo" });

@@ -72,13 +72,13 @@ export async function observePipeline(
   deps: PipelineDeps,
   spec: Pick<PipelineSpec, "orgId" | "pipelineId">,
   notBefore: number | undefined,
-  reuseWithinMs?: number,
+  refresh?: boolean,
 ): Promise<Observation | undefined> {
   const client = deps.client();
   const row: PipelineSummary | undefined = await client.getPipelineStatus(
     spec.orgId,
     spec.pipelineId,
-    notBefore === undefined ? (reuseWithinMs === undefined ? {} : { reuseWithinMs }) : { notBefore },
+    notBefore === undefined ? (refresh === true ? { refresh } : {}) : { notBefore },
   );
   if (row) return observedIn(row);
   // Missing from one listing is not gone yet: a page-based listing skips a row when another pipeline is

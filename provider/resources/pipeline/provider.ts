@@ -45,8 +45,6 @@ export { PIPELINE_SCHEMA_VERSION };
 
 type Props = Record<string, unknown>;
 
-/** How old a listing started by another refresh Read may be and still answer a Read (see coalesce.ts). */
-const REFRESH_LISTING_REUSE_MS = 1_000;
 type Operation = "create" | "update" | "delete";
 
 const REPLACE_KEYS = ["pipelineId", "orgId"] as const;
@@ -145,9 +143,9 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
     const target = { orgId: stored.orgId, pipelineId: stored.pipelineId };
     let observed: Observation | undefined;
     try {
-      // A refresh's Reads arrive a few at a time (the engine's --parallel): let them share a listing that another
-      // Read of this refresh finished within the last second, instead of one listing per wave.
-      observed = await observePipeline(this.deps, target, undefined, REFRESH_LISTING_REUSE_MS);
+      // A refresh's Reads arrive a few at a time (the engine's --parallel, or spread over the program's run with
+      // --run-program): they share one listing per org, unless this process changed the org since it was taken.
+      observed = await observePipeline(this.deps, target, undefined, true);
     } catch (error) {
       throw new Error(
         `EnosPipelineDeployment ${target.pipelineId} (org ${target.orgId}): refresh failed reading the status: ${describeCause(error)}. Next: ${nextStep(error, "timeouts.update")}`,

@@ -41,29 +41,32 @@ describe("coalescedRead", () => {
     expect(await second).toBe("v2");
   });
 
-  it("a refresh read reuses another refresh read's result for reuseWithinMs after it arrived, and no longer", async () => {
+  it("a refresh read reuses another refresh read's result taken after the org's last change, however old", async () => {
     const slot = emptySlot<string>();
     const { read, pending, started } = controlledReads();
     let now = 1_000;
     const clock = () => now;
-    const first = coalescedRead(slot, undefined, clock, read, 1_000);
+    const noChange = -Infinity;
+    const first = coalescedRead(slot, undefined, clock, read, noChange);
     now = 1_050;
     pending[0]!.resolve("v1");
     expect(await first).toBe("v1");
-    now = 2_050; // exactly the window after it arrived
-    expect(await coalescedRead(slot, undefined, clock, read, 1_000)).toBe("v1");
+    now = 600_000; // a refresh whose Reads are spread over minutes still lists once
+    expect(await coalescedRead(slot, undefined, clock, read, noChange)).toBe("v1");
     expect(started()).toBe(1);
-    now = 2_051;
+    // This process changed the org after that listing started: it no longer serves a refresh read.
     const late = coalescedRead(slot, undefined, clock, read, 1_000);
     expect(started()).toBe(2);
     pending[1]!.resolve("v2");
     expect(await late).toBe("v2");
+    expect(await coalescedRead(slot, undefined, clock, read, 1_000)).toBe("v2");
+    expect(started()).toBe(2);
   });
 
-  it("never serves a wait (notBefore) or a caller without reuseWithinMs from a kept result", async () => {
+  it("never serves a wait (notBefore) or a caller that is not a refresh read from a kept result", async () => {
     const slot = emptySlot<string>();
     const { read, pending, started } = controlledReads();
-    const refresh = coalescedRead(slot, undefined, () => 0, read, 1_000);
+    const refresh = coalescedRead(slot, undefined, () => 0, read, -Infinity);
     pending[0]!.resolve("v1");
     await refresh;
     const wait = coalescedRead(slot, 0, () => 0, read);
@@ -79,7 +82,7 @@ describe("coalescedRead", () => {
     const wait = coalescedRead(slot, 0, () => 0, read);
     pending[0]!.resolve("v1");
     await wait;
-    const refresh = coalescedRead(slot, undefined, () => 0, read, 1_000);
+    const refresh = coalescedRead(slot, undefined, () => 0, read, -Infinity);
     expect(started()).toBe(2);
     pending[1]!.resolve("v2");
     expect(await refresh).toBe("v2");
