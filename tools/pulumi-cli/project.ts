@@ -233,7 +233,11 @@ export class UserProject {
   /** Runs `pulumi <args>` in the project; never throws for a non-zero exit (see `ok`). */
   run(
     args: readonly string[],
-    options: { readonly onSpawn?: (child: ChildProcess) => void } = {},
+    options: {
+      readonly onSpawn?: (child: ChildProcess) => void;
+      /** Extra environment for this command only (another machine's `ENOS_*` variables, say). */
+      readonly env?: Readonly<Record<string, string>>;
+    } = {},
   ): Promise<CliResult> {
     const eventLog = path.join(this.root, `events-${this.stack}-${++this.commands}.jsonl`);
     const verb = args[0] ?? "";
@@ -243,7 +247,7 @@ export class UserProject {
     return new Promise((resolve, reject) => {
       const child = spawn(this.cli.bin, withEvents, {
         cwd: this.dir,
-        env: this.env,
+        env: { ...this.env, ...options.env },
         stdio: ["ignore", "pipe", "pipe"],
       });
       this.running = child;

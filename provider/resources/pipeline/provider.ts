@@ -1,4 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
+import { isOrgBusy } from "../../client/codes.js";
 import { withDeadline } from "../../client/deadline.js";
 import { EnosApiError, EnosDeadlineError } from "../../client/errors.js";
 import { rememberStackConfig, stackDefault } from "../../config.js";
@@ -317,7 +318,8 @@ function convergeFailureMessage(spec: PipelineSpec, operation: Operation, error:
   // Name the deadline that ran out, with its value: it may have come from customTimeouts.
   const deadlinePassed =
     (WaitError.isInstance(cause) && (cause.reason === "deadline" || cause.reason === "queued")) ||
-    EnosDeadlineError.isInstance(cause)
+    EnosDeadlineError.isInstance(cause) ||
+    isOrgBusy(cause) // waited out until the deadline (org-busy.ts)
       ? ` (the ${operation} deadline of ${spec.timeouts[operation]} passed)`
       : "";
   return RolloutHaltedError.isInstance(cause)
