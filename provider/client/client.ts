@@ -56,7 +56,7 @@ function requireFlowId(flowId: number): number {
 
 /** When this process last changed each org (per credentials), on the client's clock. */
 const changes = (): Map<string, number> =>
-  processGlobal("pulumi-enos.client.org-changes.v1", () => new Map());
+  processGlobal<Map<string, number>>("pulumi-enos.client.org-changes.v1", () => new Map<string, number>());
 
 function noteChange(key: string, at: number): void {
   changes().set(key, Math.max(at, changes().get(key) ?? -Infinity));

@@ -99,5 +99,21 @@ describe("canary-rollout", () => {
     }
     const touched = (await sim.admin.requests(mark)).filter((r) => r.mutation).map((r) => r.pipelineId);
     expect(new Set(touched)).toEqual(new Set([CANARY]));
+
+    // CI retries the same release: the verdict stands in state, so the canary is not started again and fails
+    // again, and Pulumi again never reaches the pipelines that depend on it.
+    const retryMark = (await sim.admin.requests()).at(-1)?.seq ?? 0;
+    const retried = await stack.up(PROGRAM, { config: { [`${PROJECT}:releaseVersion`]: "2026.11.4" } });
+    expect(retried.errors).toHaveLength(1);
+    expect(retried.errors[0]?.message).toMatch(
+      /demo-pipeline-1 \(org o-demo\): update: not started: its last start with these settings failed its health check at \S+ \(lag \d+ > maxLag 500 after 1s\); the pipeline is PAUSED\. Next: .*restartTrigger/,
+    );
+    expect((await sim.admin.requests(retryMark)).filter((r) => r.mutation)).toEqual([]);
+    expect(canaryOutputs()).toMatchObject({
+      status: "PAUSED",
+      health: { verdict: "UNHEALTHY", judged: { releaseTrigger: "2026.11.4" } },
+    });
+    for (const id of REST)
+      expect(await sim.admin.pipeline(id)).toMatchObject({ status: "RUNNING", releasedVersion: "1" });
   });
 });
