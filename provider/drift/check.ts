@@ -29,6 +29,23 @@ const NO_CLI =
   "no `pulumi` CLI on PATH: install the Pulumi CLI (https://www.pulumi.com/docs/install/) or put it on PATH, then run again";
 
 type Automation = typeof import("@pulumi/pulumi/automation");
+type PreviewOptions = import("@pulumi/pulumi/automation").PreviewOptions;
+
+/** The first @pulumi/pulumi whose Automation API passes `runProgram` to `pulumi preview`. */
+export const RUN_PROGRAM_SINCE = "3.181.0";
+
+/**
+ * Whether the project's @pulumi/pulumi can run the refresh-preview with the stack's current config: older
+ * Automation APIs drop `runProgram` without a word, and the check would then read EnOS with the config recorded
+ * in state.
+ */
+export function supportsRunProgram(sdkVersion: string): boolean {
+  const parse = (v: string) => v.split(/[.-]/).slice(0, 3).map(Number);
+  const [major = 0, minor = 0, patch = 0] = parse(sdkVersion);
+  const [wantMajor = 0, wantMinor = 0, wantPatch = 0] = parse(RUN_PROGRAM_SINCE);
+  if (major !== wantMajor) return major > wantMajor;
+  return minor !== wantMinor ? minor > wantMinor : patch >= wantPatch;
+}
 
 /** The one line of a failed command: its `error:` lines from stderr, or the message's first line. */
 export function commandErrorLine(error: unknown): string {
@@ -90,7 +107,14 @@ async function checkStack(auto: Automation, ws: LocalWorkspace, name: string): P
   const collector = new EventCollector();
   try {
     const stack = await auto.Stack.select(name, ws);
-    await stack.preview({ refresh: true, runProgram: true, onEvent: collector.onEvent, color: "never" });
+    // Built apart from the call: SDKs before RUN_PROGRAM_SINCE do not declare `runProgram` (checked at start).
+    const options: PreviewOptions & { runProgram: boolean } = {
+      refresh: true,
+      runProgram: true,
+      onEvent: collector.onEvent,
+      color: "never",
+    };
+    await stack.preview(options);
   } catch (error) {
     const cause = causeOf(collector.result().errors, error);
     return {
@@ -134,6 +158,12 @@ export async function checkStacks(options: CheckOptions): Promise<StackDrift[]> 
   // Loaded only here: the import command and the resource classes never need the Automation API.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const auto = require("@pulumi/pulumi/automation") as Automation;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const sdk = (require("@pulumi/pulumi/package.json") as { version: string }).version;
+  if (!supportsRunProgram(sdk))
+    throw new DriftSetupError(
+      `pulumi-enos drift needs @pulumi/pulumi ${RUN_PROGRAM_SINCE} or later in the project (it has ${sdk}): older Automation APIs cannot refresh with the stack's current config. Run \`npm install @pulumi/pulumi@^${RUN_PROGRAM_SINCE}\``,
+    );
   const ws = await openWorkspace(auto, options.cwd);
   const known = await listing;
   const names = options.stacks.length > 0 ? [...new Set(options.stacks)] : known;

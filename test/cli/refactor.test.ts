@@ -4,57 +4,46 @@
  * In each, the resource that lets go of a pipeline (or flow) another resource of the same update declared hands
  * it over: EnOS receives no stop, pause or disable, and the next `pulumi up --refresh --expect-no-changes` passes.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { defaultSeed, startSimulator, type RunningSimulator } from "../../simulator/index.js";
+import { describe, expect, it } from "vitest";
 import {
   cliOrSkip,
   diagnostics,
   operations,
   PIPELINE_TYPE,
   promotionProgram,
+  simulatorSuite,
+  succeeded,
   UserProject,
-  type CliResult,
 } from "./support.js";
 
 const cli = cliOrSkip("test/cli refactor");
 
-let sim: RunningSimulator;
-const projects: UserProject[] = [];
+describe.skipIf(!cli)("real Pulumi CLI: refactoring never stops a pipeline", { timeout: 600_000 }, () => {
+  const suite = simulatorSuite();
+  const { lastSeq, mutations } = suite;
+  const status = async (id: string) => (await suite.sim().admin.pipeline(id)).status;
+  const flowActive = async (id: number) =>
+    (await suite.sim().admin.state()).flows.find((f) => f.flowId === id)?.active;
 
-const lastSeq = async () => (await sim.admin.requests()).at(-1)?.seq ?? 0;
-const mutations = async (since: number) =>
-  (await sim.admin.requests())
-    .filter((r) => r.mutation && r.seq > since)
-    .map((r) => `${r.endpoint} ${r.pipelineId ?? r.flowId ?? ""}`);
-const status = async (id: string) => (await sim.admin.pipeline(id)).status;
-const flowActive = async (id: number) => (await sim.admin.state()).flows.find((f) => f.flowId === id)?.active;
+  const CONFIG = () => ({
+    "enos:apiGateway": suite.sim().url,
+    "enos:accessKey": "demo-access-key",
+    "enos:orgId": "o-demo",
+    "enos:userId": "u-demo",
+  });
+  const SECRETS = { "enos:secretKey": "demo-secret-key" };
 
-function succeeded(result: CliResult): CliResult {
-  if (result.code !== 0)
-    throw new Error(`pulumi exited ${String(result.code)}:\n${result.stdout}\n${result.stderr}`);
-  return result;
-}
+  async function project(program: Record<string, string>, config: Record<string, unknown>) {
+    if (!cli) throw new Error("unreachable: suite skipped without a CLI");
+    const created = suite.keep(new UserProject(cli, program, { name: "pulumi-enos" }));
+    await created.init({ ...CONFIG(), ...config }, SECRETS);
+    return created;
+  }
 
-const CONFIG = () => ({
-  "enos:apiGateway": sim.url,
-  "enos:accessKey": "demo-access-key",
-  "enos:orgId": "o-demo",
-  "enos:userId": "u-demo",
-});
-const SECRETS = { "enos:secretKey": "demo-secret-key" };
-
-async function project(program: Record<string, string>, config: Record<string, unknown>) {
-  if (!cli) throw new Error("unreachable: suite skipped without a CLI");
-  const created = new UserProject(cli, program, { name: "pulumi-enos" });
-  projects.push(created);
-  await created.init({ ...CONFIG(), ...config }, SECRETS);
-  return created;
-}
-
-/** A user's hand-written program: one pipeline and one flow, optionally under a component, optionally DBR. */
-function handWritten(options: { readonly grouped: boolean; readonly deleteBeforeReplace: boolean }) {
-  return {
-    "index.js": `
+  /** A user's hand-written program: one pipeline and one flow, optionally under a component, optionally DBR. */
+  function handWritten(options: { readonly grouped: boolean; readonly deleteBeforeReplace: boolean }) {
+    return {
+      "index.js": `
 const pulumi = require("@pulumi/pulumi");
 const { EnosPipelineDeployment, EnosFlowSchedule } = require("pulumi-enos");
 class Telemetry extends pulumi.ComponentResource {
@@ -68,40 +57,23 @@ const opts = { parent, deleteBeforeReplace: ${String(options.deleteBeforeReplace
 new EnosPipelineDeployment("ingest", { pipelineId: "demo-pipeline-1" }, opts);
 new EnosFlowSchedule("nightly", { flowId: 3377 }, opts);
 `,
-  };
-}
+    };
+  }
 
-/** Brought up once: both pipelines RUNNING, flow 3377 enabled. */
-async function upAndMark(stack: UserProject): Promise<number> {
-  succeeded(await stack.up());
-  expect(await status("demo-pipeline-1")).toBe("RUNNING");
-  return lastSeq();
-}
+  /** Brought up once: both pipelines RUNNING, flow 3377 enabled. */
+  async function upAndMark(stack: UserProject): Promise<number> {
+    succeeded(await stack.up());
+    expect(await status("demo-pipeline-1")).toBe("RUNNING");
+    return lastSeq();
+  }
 
-/** Nothing was sent to EnOS since `mark`, and the next `up --refresh --expect-no-changes` passes. */
-async function nothingSentAndNoDrift(stack: UserProject, mark: number): Promise<void> {
-  expect(await mutations(mark)).toEqual([]);
-  expect(await status("demo-pipeline-1")).toBe("RUNNING");
-  expect(succeeded(await stack.up("--refresh", "--expect-no-changes")).code).toBe(0);
-  expect(await mutations(mark)).toEqual([]);
-}
-
-describe.skipIf(!cli)("real Pulumi CLI: refactoring never stops a pipeline", { timeout: 600_000 }, () => {
-  beforeAll(async () => {
-    sim = await startSimulator({ port: 0, delays: { start: 40, pause: 20, stop: 20, release: 20 } });
-  });
-
-  beforeEach(async () => {
-    await sim.admin.reset(defaultSeed);
-  });
-
-  afterEach(() => {
-    for (const p of projects.splice(0)) p.dispose();
-  });
-
-  afterAll(async () => {
-    await sim.close();
-  });
+  /** Nothing was sent to EnOS since `mark`, and the next `up --refresh --expect-no-changes` passes. */
+  async function nothingSentAndNoDrift(stack: UserProject, mark: number): Promise<void> {
+    expect(await mutations(mark)).toEqual([]);
+    expect(await status("demo-pipeline-1")).toBe("RUNNING");
+    expect(succeeded(await stack.up("--refresh", "--expect-no-changes")).code).toBe(0);
+    expect(await mutations(mark)).toEqual([]);
+  }
 
   it("renames a pipeline and a flow without aliases: adopt under the new name, hand over, nothing sent", async () => {
     const stack = await project(promotionProgram(), {

@@ -4,88 +4,56 @@
  * a new start), an org busy past a short `timeouts.create` fails inside it, and the same stack planned from two
  * machines with different `ENOS_*` environments plans nothing.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { defaultSeed, startSimulator, type RunningSimulator } from "../../simulator/index.js";
+import { describe, expect, it } from "vitest";
 import {
   cliOrSkip,
   diagnostics,
+  failed,
   operations,
   promotionProgram,
+  simulatorSuite,
+  succeeded,
   UserProject,
-  type CliResult,
 } from "./support.js";
 
 const cli = cliOrSkip("test/cli safety");
 const P1 = "demo-pipeline-1";
 
-let sim: RunningSimulator;
-const projects: UserProject[] = [];
-
-const lastSeq = async () => (await sim.admin.requests()).at(-1)?.seq ?? 0;
-const mutations = async (since: number) =>
-  (await sim.admin.requests())
-    .filter((r) => r.mutation && r.seq > since)
-    .map((r) => `${r.endpoint} ${r.pipelineId ?? ""} ${String(r.code)}`);
-
-function succeeded(result: CliResult): CliResult {
-  if (result.code !== 0)
-    throw new Error(`pulumi exited ${String(result.code)}:\n${result.stdout}\n${result.stderr}`);
-  return result;
-}
-
-function failed(result: CliResult): CliResult {
-  if (result.code === 0) throw new Error(`pulumi succeeded, expected a failure:\n${result.stdout}`);
-  return result;
-}
-
-async function stack(pipelines: readonly Record<string, unknown>[], config: Record<string, unknown> = {}) {
-  if (!cli) throw new Error("unreachable: suite skipped without a CLI");
-  const project = new UserProject(cli, promotionProgram(), { name: "pulumi-enos" });
-  projects.push(project);
-  await project.init(
-    {
-      "enos:apiGateway": sim.url,
-      "enos:accessKey": "demo-access-key",
-      "enos:orgId": "o-demo",
-      "pulumi-enos:pipelines": pipelines,
-      "pulumi-enos:flows": [],
-      ...config,
-    },
-    { "enos:secretKey": "demo-secret-key" },
-  );
-  return project;
-}
-
-const gated = (extra: Record<string, unknown> = {}) => ({
-  name: "ingest",
-  pipelineId: P1,
-  healthCheck: { stableFor: "1s", maxLag: 500 },
-  timeouts: { create: "2m", update: "2m" },
-  ...extra,
-});
-
 describe.skipIf(!cli)("real Pulumi CLI: retries, deadlines and machines", { timeout: 600_000 }, () => {
-  beforeAll(async () => {
-    sim = await startSimulator({ port: 0, delays: { start: 40, pause: 20, stop: 20, release: 20 } });
-  });
+  const suite = simulatorSuite();
+  const { lastSeq, mutations } = suite;
+  const admin = () => suite.sim().admin;
 
-  beforeEach(async () => {
-    await sim.admin.reset(defaultSeed);
-  });
+  async function stack(pipelines: readonly Record<string, unknown>[], config: Record<string, unknown> = {}) {
+    if (!cli) throw new Error("unreachable: suite skipped without a CLI");
+    const project = suite.keep(new UserProject(cli, promotionProgram(), { name: "pulumi-enos" }));
+    await project.init(
+      {
+        "enos:apiGateway": suite.sim().url,
+        "enos:accessKey": "demo-access-key",
+        "enos:orgId": "o-demo",
+        "pulumi-enos:pipelines": pipelines,
+        "pulumi-enos:flows": [],
+        ...config,
+      },
+      { "enos:secretKey": "demo-secret-key" },
+    );
+    return project;
+  }
 
-  afterEach(() => {
-    for (const p of projects.splice(0)) p.dispose();
-  });
-
-  afterAll(async () => {
-    await sim.close();
+  const gated = (extra: Record<string, unknown> = {}) => ({
+    name: "ingest",
+    pipelineId: P1,
+    healthCheck: { stableFor: "1s", maxLag: 500 },
+    timeouts: { create: "2m", update: "2m" },
+    ...extra,
   });
 
   it("a lagging release: the retried up fails again with no start; restartTrigger retries it and it passes", async () => {
     const project = await stack([gated()]);
     succeeded(await project.up());
-    await sim.admin.saveDraft(P1);
-    await sim.admin.addFault({ kind: "lagGrowth", lagPerSecond: 5000, match: { pipelineId: P1 } });
+    await admin().saveDraft(P1);
+    await admin().addFault({ kind: "lagGrowth", lagPerSecond: 5000, match: { pipelineId: P1 } });
     await project.setConfig({ "pulumi-enos:pipelines": [gated({ releaseTrigger: "2026.12.1" })] });
     const bad = failed(await project.up());
     expect(diagnostics(bad)).toMatch(/failed its health check: lag \d+ > maxLag 500 after 1s/);
@@ -103,7 +71,7 @@ describe.skipIf(!cli)("real Pulumi CLI: retries, deadlines and machines", { time
     });
 
     // The upstream problem is fixed; the operator asks for the same release to be started again.
-    await sim.admin.clearFaults();
+    await admin().clearFaults();
     await project.setConfig({
       "pulumi-enos:pipelines": [gated({ releaseTrigger: "2026.12.1", restartTrigger: "retry-1" })],
     });
@@ -123,10 +91,10 @@ describe.skipIf(!cli)("real Pulumi CLI: retries, deadlines and machines", { time
   it("a crashed start: the console clears it, and the retried up still sends no start", async () => {
     const project = await stack([gated()]);
     succeeded(await project.up());
-    await sim.admin.addFault({ kind: "crash", afterSamples: 1, match: { pipelineId: P1 } });
+    await admin().addFault({ kind: "crash", afterSamples: 1, match: { pipelineId: P1 } });
     await project.setConfig({ "pulumi-enos:pipelines": [gated({ kafkaRate: 2000 })] });
     expect(diagnostics(failed(await project.up()))).toMatch(/failed its health check: status RUN_ERROR/);
-    await sim.admin.setPipelineStatus(P1, "STOPPED"); // as the error advised
+    await admin().setPipelineStatus(P1, "STOPPED"); // as the error advised
 
     const mark = await lastSeq();
     const retried = failed(await project.up("--refresh"));
@@ -134,12 +102,12 @@ describe.skipIf(!cli)("real Pulumi CLI: retries, deadlines and machines", { time
     expect(diagnostics(retried)).toMatch(
       /not started: its last start with these settings failed .*; the pipeline is STOPPED/,
     );
-    expect((await sim.admin.pipeline(P1)).status).toBe("STOPPED");
+    expect((await admin().pipeline(P1)).status).toBe("STOPPED");
   });
 
   it("org busy past a short timeouts.create: fails inside it naming 61121, and no start is accepted", async () => {
     // Another user's job keeps the organisation busy starting: EnOS answers every start with 61121.
-    await sim.admin.addFault({ kind: "startLock", match: { orgId: "o-demo" } });
+    await admin().addFault({ kind: "startLock", match: { orgId: "o-demo" } });
     const project = await stack([{ name: "ingest", pipelineId: P1, timeouts: { create: "3s" } }]);
     const mark = await lastSeq();
     const busy = failed(await project.up());
@@ -155,9 +123,9 @@ describe.skipIf(!cli)("real Pulumi CLI: retries, deadlines and machines", { time
       status: "PUBLISHED",
     });
 
-    await sim.admin.clearFaults();
+    await admin().clearFaults();
     succeeded(await project.up());
-    expect((await sim.admin.pipeline(P1)).status).toBe("RUNNING");
+    expect((await admin().pipeline(P1)).status).toBe("RUNNING");
   });
 
   it("two machines with different ENOS_* environments plan nothing for the same stack", async () => {

@@ -1,5 +1,10 @@
 /** What every test in test/cli/ shares: the CLI (or the reason it is skipped) and the user's-project helpers. */
+import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
+import { defaultSeed, startSimulator, type RunningSimulator } from "../../simulator/index.js";
 import { locatePulumiCli, type PulumiCli } from "../../tools/pulumi-cli/locate.js";
+import { type CliResult, UserProject } from "../../tools/pulumi-cli/project.js";
+
+type SimulatorDelays = NonNullable<Parameters<typeof startSimulator>[0]>["delays"];
 
 export {
   diagnostics,
@@ -42,5 +47,57 @@ export function simulatorStackConfig(
     "enos:userId": "u-demo",
     "pulumi-enos:pipelines": pipelines,
     "pulumi-enos:flows": flows,
+  };
+}
+
+/** The command's result, or a failure with its output when it did not exit 0. */
+export function succeeded(result: CliResult): CliResult {
+  if (result.code !== 0)
+    throw new Error(`pulumi exited ${String(result.code)}:\n${result.stdout}\n${result.stderr}`);
+  return result;
+}
+
+/** The command's result, or a failure when it exited 0. */
+export function failed(result: CliResult): CliResult {
+  if (result.code === 0) throw new Error(`pulumi succeeded, expected a failure:\n${result.stdout}`);
+  return result;
+}
+
+/**
+ * One simulator for a describe block: started before it, back to the default seed before each test, closed after
+ * it; the projects a test `keep`s are disposed of after that test. Also the request-log helpers every story uses.
+ */
+export function simulatorSuite(delays: SimulatorDelays = { start: 40, pause: 20, stop: 20, release: 20 }) {
+  let current: RunningSimulator | undefined;
+  const projects: UserProject[] = [];
+  const sim = (): RunningSimulator => {
+    if (current === undefined) throw new Error("the suite's simulator is not running");
+    return current;
+  };
+  beforeAll(async () => {
+    current = await startSimulator({ port: 0, delays });
+  });
+  beforeEach(async () => {
+    await sim().admin.reset(defaultSeed);
+  });
+  afterEach(() => {
+    for (const project of projects.splice(0)) project.dispose();
+  });
+  afterAll(async () => {
+    await current?.close();
+  });
+  return {
+    sim,
+    keep: <T extends UserProject>(project: T): T => {
+      projects.push(project);
+      return project;
+    },
+    /** The sequence number of the newest logged EnOS call. */
+    lastSeq: async () => (await sim().admin.requests()).at(-1)?.seq ?? 0,
+    /** Mutations logged after `since`, as "endpoint target code". */
+    mutations: async (since: number) =>
+      (await sim().admin.requests())
+        .filter((r) => r.mutation && r.seq > since)
+        .map((r) => [r.endpoint, r.pipelineId ?? r.flowId, r.code].filter((v) => v != null).join(" ")),
   };
 }

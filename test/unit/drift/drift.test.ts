@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { DRIFT_USAGE, parseDriftArgs, type DriftArgs } from "../../../provider/drift/args.js";
 import { judge, type Sighting } from "../../../provider/drift/classify.js";
+import { supportsRunProgram } from "../../../provider/drift/check.js";
 import {
   FLOW_TYPE,
   PIPELINE_TYPE,
@@ -191,5 +192,22 @@ describe("the command line", () => {
     ],
   ])("%j is refused", (argv, message) => {
     expect(() => parseDriftArgs(argv)).toThrow(message);
+  });
+});
+
+describe("the project's SDK", () => {
+  it("needs the Automation API that passes runProgram to preview (3.181.0), or the check would read old config", () => {
+    expect(["3.139.0", "3.177.0", "3.180.9", "2.99.0"].map(supportsRunProgram)).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
+    expect(["3.181.0", "3.248.0", "3.181.1-alpha.1", "4.0.0"].map(supportsRunProgram)).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
   });
 });
