@@ -3,6 +3,8 @@
  */
 import type { EnosCodeContext } from "./codes.js";
 import { coalesceSlot, coalescedRead } from "./coalesce.js";
+import { withinDeadline, withoutDeadline } from "./deadline.js";
+import { EnosDeadlineError } from "./errors.js";
 import { processGlobal } from "../registry.js";
 import type { EnosClientOptions, EnosCredentials } from "./options.js";
 import { EnosRequester, positive } from "./requester.js";
@@ -138,15 +140,23 @@ export class EnosClient extends EnosRequester implements EnosApi {
     // Per gateway and credentials: two access keys may see different pipelines (or none).
     const key = `${this.credentialKey}\n${orgId}`;
     const slot = coalesceSlot<ReadonlyMap<string, PipelineSummary>>("released-pipelines", key);
-    const byId = await coalescedRead(
+    // The listing is shared by every operation polling this org: it runs outside any one operation's deadline,
+    // and each caller bounds its own wait for it.
+    const shared = coalescedRead(
       slot,
       options?.notBefore,
       this.clock,
-      async () => {
-        const list = await this.listPipelines(orgId, { ifReleased: true });
-        return new Map(list.map((p) => [p.pipelineId, p]));
-      },
+      () =>
+        withoutDeadline(async () => {
+          const list = await this.listPipelines(orgId, { ifReleased: true });
+          return new Map(list.map((p) => [p.pipelineId, p]));
+        }),
       options?.refresh === true ? lastChange(key) : undefined,
+    );
+    const byId = await withinDeadline(
+      shared,
+      this.clock,
+      () => new EnosDeadlineError({ method: "GET", path: `${STREAMING}/pipelines` }),
     );
     return byId.get(pipelineId);
   }

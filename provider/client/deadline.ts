@@ -19,3 +19,33 @@ export function remainingMs(clock: () => number): number | undefined {
   const deadline = storage.getStore();
   return deadline === undefined ? undefined : deadline - clock();
 }
+
+/** How long after an operation's deadline an answer may still arrive and a read may still start. */
+export const ANSWER_GRACE_MS = 5_000;
+
+/**
+ * Run `work` with no deadline. For a read shared by several operations (the org's listing, the token): it must
+ * not end at the deadline of whichever operation happened to start it; each caller bounds its own wait instead
+ * ({@link withinDeadline}).
+ */
+export function withoutDeadline<T>(work: () => Promise<T>): Promise<T> {
+  return storage.exit(work);
+}
+
+/** `shared`, or `expired()` once the current operation's deadline and its grace have passed. */
+export function withinDeadline<T>(shared: Promise<T>, clock: () => number, expired: () => Error): Promise<T> {
+  const left = remainingMs(clock);
+  if (left === undefined) return shared;
+  const budget = left + ANSWER_GRACE_MS;
+  if (budget <= 0) return Promise.reject(expired());
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      reject(expired());
+    }, budget);
+    timer.unref();
+  });
+  return Promise.race([shared, late]).finally(() => {
+    clearTimeout(timer);
+  });
+}

@@ -7,7 +7,7 @@ import type { Dispatcher } from "undici";
 import type { z } from "zod";
 import { isOrgBusy, type EnosCodeContext } from "./codes.js";
 import { formatIssues, parseEnvelope } from "./envelope.js";
-import { remainingMs } from "./deadline.js";
+import { ANSWER_GRACE_MS, remainingMs, withinDeadline, withoutDeadline } from "./deadline.js";
 import {
   EnosApiError,
   EnosDeadlineError,
@@ -38,8 +38,6 @@ import { FIELD_NAMES, type GatewayLabel, type SettingNames } from "./settings-hi
 import { sendOnce, sharedDispatcher } from "./transport.js";
 
 const TOKEN = "/apim-token-service/v2.0/token";
-/** How long after an operation's deadline an answer may still arrive and a read may still start. */
-const ANSWER_GRACE_MS = 5_000;
 
 interface Exchange {
   readonly call: EnosCall;
@@ -228,8 +226,12 @@ export class EnosRequester {
     return { headers, signature };
   }
 
+  /** The shared token; its fetch runs outside any one operation's deadline, and each caller bounds its wait. */
   #accessToken(): Promise<string> {
-    return accessToken(this.#tokens, this.clock, (kind, current) => this.#fetchToken(kind, current));
+    const shared = accessToken(this.#tokens, this.clock, (kind, current) =>
+      withoutDeadline(() => this.#fetchToken(kind, current)),
+    );
+    return withinDeadline(shared, this.clock, () => new EnosDeadlineError({ method: "POST", path: TOKEN }));
   }
 
   /** One token call with its own retries; token calls change nothing a retry could duplicate. */

@@ -12,23 +12,26 @@ export interface RolloutHalt {
   readonly reason: string;
 }
 
-type Halts = Record<string, RolloutHalt | undefined>;
+/** Per org, every pipeline whose failure halts it, first first. */
+type Halts = Record<string, RolloutHalt[] | undefined>;
 
-const halts = (): Halts => processGlobal<Halts>("rollout-halts", () => ({}));
+const halts = (): Halts => processGlobal<Halts>("rollout-halts.v2", () => ({}));
 
-/** Halt the rollout in `orgId`. The first failure is the one reported to every pipeline stopped by it. */
+/** Halt the rollout in `orgId` for `halt.pipelineId` (once per pipeline; the first is the one reported). */
 export function haltRollout(orgId: string, halt: RolloutHalt): void {
-  halts()[orgId] ??= halt;
+  const list = (halts()[orgId] ??= []);
+  if (!list.some((h) => h.pipelineId === halt.pipelineId)) list.push(halt);
 }
 
-/** Lift the halt in `orgId` if `pipelineId` caused it (it was re-judged healthy). */
+/** Lift the halt `pipelineId` put on `orgId` (it was re-judged healthy); others' halts stay. */
 export function liftHalt(orgId: string, pipelineId: string): void {
-  if (halts()[orgId]?.pipelineId === pipelineId) halts()[orgId] = undefined;
+  const list = halts()[orgId];
+  if (list) halts()[orgId] = list.filter((h) => h.pipelineId !== pipelineId);
 }
 
-/** The halt in force in `orgId`, if any. */
-export function rolloutHalt(orgId: string): RolloutHalt | undefined {
-  return halts()[orgId];
+/** The halt in force in `orgId` for a start or release of `pipelineId`, if any: another pipeline's. */
+export function rolloutHalt(orgId: string, pipelineId?: string): RolloutHalt | undefined {
+  return halts()[orgId]?.find((h) => h.pipelineId !== pipelineId);
 }
 
 const HALTED_BRAND = Symbol.for("pulumi-enos.RolloutHaltedError");

@@ -64,8 +64,14 @@ async function acquired(previous: Promise<void>, waitMs: number | undefined): Pr
   }
 }
 
-/** Whether `promise` has already settled (one turn of the microtask queue). */
-async function isSettledNow(promise: Promise<void>): Promise<boolean> {
-  const pending = Symbol("pending");
-  return (await Promise.race([promise.then(() => true), Promise.resolve(pending)])) !== pending;
+/** Whether `promise` has already settled: it wins a race against a macrotask, which runs after every microtask. */
+function isSettledNow(promise: Promise<void>): Promise<boolean> {
+  return Promise.race([
+    promise.then(() => true),
+    new Promise<boolean>((resolve) =>
+      setImmediate(() => {
+        resolve(false);
+      }),
+    ),
+  ]);
 }

@@ -118,6 +118,32 @@ describe("durable health verdicts", () => {
     expect(f.logs.join("\n")).toMatch(/demo-pipeline-1: re-judged without a start: healthy/);
   });
 
+  it("a start that went out but was never judged is judged on retry, not started again", async () => {
+    f = await fixture();
+    await f.sim.admin.holdTransitions(P1); // the start is accepted and stays STARTING past the deadline
+    const inputs = await checked(f, {}, { ...GATED, timeouts: { create: "2s", update: "2m" } });
+    const error = await f.pipelines.create(inputs).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ResourceInitFailedError);
+    const kept = (error as ResourceInitFailedError).properties;
+    expect(kept).toMatchObject({
+      status: "STARTING",
+      health: {
+        verdict: "UNCHECKED",
+        reason: expect.stringMatching(
+          /^started, but the operation failed before the health check: still STARTING/,
+        ),
+        judged: { kafkaRate: 1000 },
+      },
+    });
+
+    await f.sim.admin.proceed(P1);
+    const again = await retry(f, kept, GATED);
+    expect(again.diff.changes).toBe(true);
+    expect(again.error).toBeUndefined();
+    expect(again.mutations).toEqual([]);
+    expect(again.outs?.health).toMatchObject({ verdict: "HEALTHY", judged: { kafkaRate: 1000 } });
+  });
+
   it("a new provider process halts the org's rollout from the recorded verdict alone", async () => {
     f = await fixture();
     const other = await f.pipelines.create(

@@ -49,7 +49,7 @@ export class FlowProvider implements pulumi.dynamic.ResourceProvider {
       // Never delete-before-replace: the old resource's delete finds the flow adopted and leaves it alone.
       const handOver = previous.flowId === news.flowId;
       this.deps.log(
-        `${label}: ${replaces.join(" and ")} changed: will adopt ${handOver ? "it again as a new resource; the old one hands it over (the schedule is not touched)" : "the new flow and let go of the old one (its onDelete applies)"}`,
+        `${label}: ${replaces.join(" and ")} changed: will adopt ${handOver ? "it again as a new resource; the old one hands it over (the schedule is not touched)" : "the new flow; the old one's onDelete applies unless another resource of this update declares it (then it is handed over)"}`,
       );
       return Promise.resolve({ changes: true, replaces });
     }

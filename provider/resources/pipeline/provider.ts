@@ -31,7 +31,13 @@ import { RolloutHaltedError } from "../../lifecycle/halt.js";
 import type { Health } from "../../lifecycle/health.js";
 import { gateAfterStart, HealthGateFailure } from "./health-gate.js";
 import { guardRollout } from "./rollout-guard.js";
-import { describeStanding, haltForStanding, rejudgeWithoutStart, standingFailure } from "./verdict.js";
+import {
+  describeStanding,
+  haltForStanding,
+  rejudgeWithoutStart,
+  standingFailure,
+  unjudgedStart,
+} from "./verdict.js";
 import {
   checkPipelineInputs,
   DEFAULT_TIMEOUT,
@@ -78,7 +84,7 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
       // finds its pipeline adopted (lifecycle/adoption.ts) and leaves it alone when it is the same one.
       const handOver = olds.pipelineId === news.pipelineId;
       this.deps.log(
-        `${label}: ${replaces.join(" and ")} changed: will adopt ${handOver ? "it again as a new resource; the old one hands it over (nothing is stopped)" : "the new pipeline and let go of the old one (its onDelete applies)"}`,
+        `${label}: ${replaces.join(" and ")} changed: will adopt ${handOver ? "it again as a new resource; the old one hands it over (nothing is stopped)" : "the new pipeline; the old one's onDelete applies unless another resource of this update declares it (then it is handed over)"}`,
       );
       return Promise.resolve({ changes: true, replaces });
     }
@@ -278,8 +284,13 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
       if (!observed || (WaitError.isInstance(cause) && cause.reason === "vanished")) {
         throw new Error(message, { cause: error });
       }
+      // A start that went out and was never judged must not pass a retry unchecked: record it as unjudged.
+      const health =
+        guard.startSent() && spec.healthCheck !== undefined && spec.desiredState === "RUNNING"
+          ? unjudgedStart(spec, this.deps.clock(), describeCause(cause))
+          : previous;
       const properties = withoutUndefined({
-        ...this.outputs(spec, observed, observed.draftVersion ?? olds?.draftVersion, previous),
+        ...this.outputs(spec, observed, observed.draftVersion ?? olds?.draftVersion, health),
         ...owedInputs(error.owed, olds),
         __provider: inputs.__provider,
       });

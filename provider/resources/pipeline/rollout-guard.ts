@@ -2,6 +2,7 @@ import type { EnosApi } from "../../client/types.js";
 import { haltRolloutSetting } from "../../config.js";
 import { rolloutHalt, RolloutHaltedError } from "../../lifecycle/halt.js";
 import type { PipelineAction } from "../../lifecycle/planner.js";
+import { mayHaveTakenEffect } from "../common/errors.js";
 import type { PipelineDeps } from "./converge.js";
 import type { PipelineSpec } from "./spec.js";
 
@@ -26,10 +27,10 @@ export function guardRollout(
   let startSent = false;
   const refuseIfHalted = (action: string): void => {
     if (!haltRolloutSetting().enabled) return;
-    const halt = rolloutHalt(spec.orgId);
-    // The pipeline that caused the halt may make its own new attempt (new settings, restartTrigger): that is how
-    // the halt is cleared.
-    if (halt && halt.pipelineId !== spec.pipelineId) throw new RolloutHaltedError(spec.orgId, halt, action);
+    // The pipeline that caused a halt may make its own new attempt (new settings, restartTrigger): that is how
+    // its halt is cleared.
+    const halt = rolloutHalt(spec.orgId, spec.pipelineId);
+    if (halt) throw new RolloutHaltedError(spec.orgId, halt, action);
   };
   const client = (): EnosApi => {
     const inner = deps.client();
@@ -43,8 +44,14 @@ export function guardRollout(
       },
       startPipeline: async (...a) => {
         refuseIfHalted("start");
-        startSent = true;
-        await inner.startPipeline(...a);
+        try {
+          await inner.startPipeline(...a);
+          startSent = true;
+        } catch (error) {
+          // A start whose answer was lost may be running: it counts as sent. A refusal does not.
+          if (mayHaveTakenEffect(error)) startSent = true;
+          throw error;
+        }
       },
       pausePipeline: (...a) => inner.pausePipeline(...a),
       stopPipeline: (...a) => inner.stopPipeline(...a),

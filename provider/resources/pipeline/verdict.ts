@@ -1,7 +1,7 @@
 import { haltRolloutSetting } from "../../config.js";
 import { haltRollout, liftHalt } from "../../lifecycle/halt.js";
 import type { Health } from "../../lifecycle/health.js";
-import { observePipeline, type Intent, type Observation, type PipelineDeps } from "./converge.js";
+import { settle, type Intent, type Observation, type PipelineDeps } from "./converge.js";
 import { figures, HealthGateFailure, readLag, watchHealth } from "./health-gate.js";
 import { judgedSettings, stableJson, type PipelineSpec } from "./spec.js";
 
@@ -13,27 +13,40 @@ import { judgedSettings, stableJson, type PipelineSpec } from "./spec.js";
  */
 
 /**
- * The failed verdict that still stands for `spec`, if any: UNHEALTHY and judged on these very settings. A verdict
- * written before verdicts recorded their settings stands while nothing asks for a new start. Only a pipeline that
- * is health-checked and meant to run has one: nothing else would be started.
+ * The failed verdict that still stands for `spec`, if any: judged on these very settings, and UNHEALTHY, or
+ * UNCHECKED because the operation that started them failed before a verdict (a start must never go unjudged). A
+ * verdict written before verdicts recorded their settings stands, if UNHEALTHY, while nothing asks for a new
+ * start. Only a pipeline that is health-checked and meant to run has one: nothing else would be started.
  */
 export function standingFailure(
   previous: Health | undefined,
   spec: PipelineSpec,
   intent: Intent,
 ): Health | undefined {
-  if (spec.healthCheck === undefined || spec.desiredState !== "RUNNING") return undefined;
-  if (previous?.verdict !== "UNHEALTHY") return undefined;
-  const same =
-    previous.judged === undefined
-      ? !intent.release && !intent.resetOffset && !intent.restart
-      : stableJson(previous.judged) === stableJson(judgedSettings(spec));
-  return same ? previous : undefined;
+  if (spec.healthCheck === undefined || spec.desiredState !== "RUNNING" || previous === undefined)
+    return undefined;
+  if (previous.judged === undefined)
+    return previous.verdict === "UNHEALTHY" && !intent.release && !intent.resetOffset && !intent.restart
+      ? previous
+      : undefined;
+  if (previous.verdict === "HEALTHY") return undefined;
+  return stableJson(previous.judged) === stableJson(judgedSettings(spec)) ? previous : undefined;
+}
+
+/** The verdict for settings that were started by an operation that then failed before judging them. */
+export function unjudgedStart(spec: PipelineSpec, now: number, why: string): Health {
+  return {
+    verdict: "UNCHECKED",
+    checkedAt: new Date(now).toISOString(),
+    reason: `started, but the operation failed before the health check: ${why}`,
+    judged: judgedSettings(spec),
+  };
 }
 
 /** The standing verdict in words, for plan lines and errors. */
 export function describeStanding(standing: Health): string {
-  return `its last start with these settings failed its health check at ${standing.checkedAt} (${standing.reason ?? "unhealthy"})`;
+  const what = standing.verdict === "UNHEALTHY" ? "failed its health check" : "was never judged";
+  return `its last start with these settings ${what} at ${standing.checkedAt} (${standing.reason ?? standing.verdict})`;
 }
 
 export const RETRY_ADVICE =
@@ -57,7 +70,8 @@ export async function rejudgeWithoutStart(
   deadline: number,
 ): Promise<{ observed: Observation; health: Health }> {
   haltForStanding(spec, standing);
-  const observed = await observePipeline(deps, spec, deps.clock());
+  // A start still under way (or a stop) is waited out first: the pipeline is judged as it settles.
+  const observed = await settle(deps, spec, deadline);
   if (observed === undefined)
     throw new Error(`pipeline ${spec.pipelineId} no longer exists in org ${spec.orgId}`);
   const judged = judgedSettings(spec);

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { EnosApi, OffsetLag, PipelineSummary } from "../../../provider/client/types.js";
 import { rememberStackConfig } from "../../../provider/config.js";
-import { haltRollout, rolloutHalt, RolloutHaltedError } from "../../../provider/lifecycle/halt.js";
+import { haltRollout, liftHalt, rolloutHalt, RolloutHaltedError } from "../../../provider/lifecycle/halt.js";
 import { resetProcessGlobals } from "../../../provider/registry.js";
 import type { PipelineDeps } from "../../../provider/resources/pipeline/converge.js";
 import { gateAfterStart, HealthGateFailure } from "../../../provider/resources/pipeline/health-gate.js";
@@ -198,7 +198,12 @@ describe("guardRollout", () => {
     await guard.deps.client().pausePipeline("o1", "p2");
     expect(sent).toEqual(["start", "pause"]);
 
-    // The pipeline that caused the halt may try again (new settings or restartTrigger): that clears it.
+    // Each failed pipeline halts the org until it is healthy again: lifting p1's halt leaves p9's in force.
+    liftHalt("o1", "p1");
+    await expect(guard.deps.client().startPipeline("o1", "p2", body)).rejects.toThrow(/rollout halted: p9/);
+    // The pipeline that caused a halt may try again (new settings or restartTrigger): that is how it is cleared.
+    liftHalt("o1", "p9");
+    haltRollout("o1", { pipelineId: "p1", reason: "lag 5 > maxLag 1 after 1s" });
     const own = guardRollout(deps, { orgId: "o1", pipelineId: "p1" });
     own.deps.beforeActions?.(["pause", "release", "start"]);
     await own.deps.client().startPipeline("o1", "p1", body);
