@@ -31,6 +31,9 @@ type RawSettings = Partial<Record<SettingName, string>>;
 
 const CONFIGURED = "configured-settings";
 
+/** The stack config the engine last sent, shared by every resource in the process. */
+const configuredHolder = (): { raw: RawSettings } => processGlobal(CONFIGURED, () => ({ raw: {} }));
+
 /** Remember the stack config the engine sent (called from the provider's `configure`). */
 export function rememberStackConfig(get: (key: string) => unknown): void {
   const raw: RawSettings = {};
@@ -38,11 +41,11 @@ export function rememberStackConfig(get: (key: string) => unknown): void {
     const value = get(source.config);
     if (typeof value === "string" && value !== "") raw[name] = value;
   }
-  processGlobal<{ raw: RawSettings }>(CONFIGURED, () => ({ raw: {} })).raw = raw;
+  configuredHolder().raw = raw;
 }
 
 function rawSetting(name: SettingName, env: NodeJS.ProcessEnv): string | undefined {
-  const configured = processGlobal<{ raw: RawSettings }>(CONFIGURED, () => ({ raw: {} })).raw[name];
+  const configured = configuredHolder().raw[name];
   const fromEnv = env[SETTING_SOURCES[name].env];
   return configured ?? (fromEnv === "" ? undefined : fromEnv);
 }
@@ -76,7 +79,7 @@ export function haltRolloutSetting(env = process.env): { enabled: boolean; probl
 export function credentialSettingNames(
   env = process.env,
 ): Record<"apiGateway" | "accessKey" | "secretKey", string> {
-  const configured = processGlobal<{ raw: RawSettings }>(CONFIGURED, () => ({ raw: {} })).raw;
+  const configured = configuredHolder().raw;
   const nameOf = (name: "apiGateway" | "accessKey" | "secretKey"): string => {
     const { config, env: variable } = SETTING_SOURCES[name];
     return configured[name] === undefined && env[variable] !== undefined ? variable : config;
@@ -90,7 +93,7 @@ export function credentialSettingNames(
  * stack run from two machines would plan a replace of every resource that leaves it to the default.
  */
 export function stackDefault(name: "orgId" | "userId"): string | undefined {
-  return processGlobal<{ raw: RawSettings }>(CONFIGURED, () => ({ raw: {} })).raw[name];
+  return configuredHolder().raw[name];
 }
 
 /** Where a resource default comes from, for messages: only the stack config (see {@link stackDefault}). */

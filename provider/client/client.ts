@@ -137,8 +137,7 @@ export class EnosClient extends EnosRequester implements EnosApi {
   ): Promise<PipelineSummary | undefined> {
     requireId("orgId", orgId);
     requireId("pipelineId", pipelineId);
-    // Per gateway and credentials: two access keys may see different pipelines (or none).
-    const key = `${this.credentialKey}\n${orgId}`;
+    const key = this.#orgKey(orgId);
     const slot = coalesceSlot<ReadonlyMap<string, PipelineSummary>>("released-pipelines", key);
     // The listing is shared by every operation polling this org: it runs outside any one operation's deadline,
     // and each caller bounds its own wait for it.
@@ -226,9 +225,15 @@ export class EnosClient extends EnosRequester implements EnosApi {
     await this.#flowAction(orgId, userId, flowId, "disable");
   }
 
+  /** The org's key in the listing cache and the change record: per gateway and credentials, which may see
+   * different pipelines (or none). */
+  #orgKey(orgId: string): string {
+    return `${this.credentialKey}\n${orgId}`;
+  }
+
   /** A change this process makes to the org: listings taken before it never serve a refresh read after it. */
   async #changing<T>(orgId: string, send: () => Promise<T>): Promise<T> {
-    const key = `${this.credentialKey}\n${orgId}`;
+    const key = this.#orgKey(orgId);
     noteChange(key, this.clock());
     try {
       return await send();

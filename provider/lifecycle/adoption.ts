@@ -41,6 +41,24 @@ export function adopterFrom(news: Record<string, unknown>): string {
   return typeof urn === "string" && urn !== "" ? urn : "another resource";
 }
 
+/**
+ * What a `check` declares: the target in `field` of its checked inputs (when that field passed) is adopted by the
+ * resource whose inputs were `news`.
+ */
+export function noteCheckedAdoption(
+  kind: AdoptionKind,
+  field: string,
+  checked: { readonly inputs: Record<string, unknown>; readonly failures: readonly { property: string }[] },
+  news: Record<string, unknown>,
+): void {
+  const target = checked.inputs[field];
+  if (
+    (typeof target === "string" || typeof target === "number") &&
+    !checked.failures.some((f) => f.property === field)
+  )
+    noteAdoption(kind, String(target), adopterFrom(news));
+}
+
 /** Forget every adoption (tests: the next command, which has checked nothing yet, in the same process). */
 export function forgetAdoptions(): void {
   adoptions().clear();

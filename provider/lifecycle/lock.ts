@@ -44,34 +44,27 @@ export async function withLock<T>(name: string, work: () => Promise<T>, waitMs?:
   }
 }
 
-/** Whether `previous` settles within `waitMs` (always, without a limit). */
+/**
+ * Whether `previous` settles within `waitMs` (always, without a limit). The timer is a macrotask, so a holder that
+ * has already finished wins even with no time left.
+ */
 async function acquired(previous: Promise<void>, waitMs: number | undefined): Promise<boolean> {
   if (waitMs === undefined) {
     await previous;
     return true;
   }
-  if (waitMs <= 0) return isSettledNow(previous);
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<false>((resolve) => {
-    timer = setTimeout(() => {
-      resolve(false);
-    }, waitMs);
+    timer = setTimeout(
+      () => {
+        resolve(false);
+      },
+      Math.max(0, waitMs),
+    );
   });
   try {
     return await Promise.race([previous.then(() => true as const), expired]);
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** Whether `promise` has already settled: it wins a race against a macrotask, which runs after every microtask. */
-function isSettledNow(promise: Promise<void>): Promise<boolean> {
-  return Promise.race([
-    promise.then(() => true),
-    new Promise<boolean>((resolve) =>
-      setImmediate(() => {
-        resolve(false);
-      }),
-    ),
-  ]);
 }

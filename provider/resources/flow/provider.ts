@@ -3,7 +3,7 @@ import { isFlowNotFound } from "../../client/codes.js";
 import { EnosApiError } from "../../client/errors.js";
 import type { EnosApi, Flow } from "../../client/types.js";
 import { rememberStackConfig, stackDefault } from "../../config.js";
-import { adopterFrom, adopterOf, noteAdoption } from "../../lifecycle/adoption.js";
+import { adopterOf, noteCheckedAdoption } from "../../lifecycle/adoption.js";
 import type { ProviderDeps } from "../common/deps.js";
 import {
   describeCause,
@@ -35,9 +35,7 @@ export class FlowProvider implements pulumi.dynamic.ResourceProvider {
 
   check(_olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
     const checked = checkFlowInputs(news, { orgId: stackDefault("orgId"), userId: stackDefault("userId") });
-    const flowId = checked.inputs.flowId;
-    if (typeof flowId === "number" && !checked.failures.some((f) => f.property === "flowId"))
-      noteAdoption("flow", String(flowId), adopterFrom(news));
+    noteCheckedAdoption("flow", "flowId", checked, news);
     return Promise.resolve(checked);
   }
 

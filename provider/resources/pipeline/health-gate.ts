@@ -72,9 +72,8 @@ export async function gateAfterStart(
     );
   }
   const reason = health.reason ?? "unhealthy";
-  const halted = haltRolloutSetting().enabled;
   // Halt first: a start queued behind this one must not be sent while onUnhealthy runs.
-  if (halted) haltRollout(spec.orgId, { pipelineId: label, reason });
+  const halted = haltOrg(spec, reason);
   const applied = await applyOnUnhealthy(deps, spec, status, deadline);
   const message =
     `failed its health check: ${reason} (${figures(health)}). ${applied.note}` +
@@ -82,8 +81,22 @@ export async function gateAfterStart(
       ? ` Rollout halted in org ${spec.orgId}: no other pipeline of it is started or released by this deployment.`
       : "") +
     " The verdict is kept in state: `pulumi up` with the same settings fails again without a start." +
-    ` Next: inspect the job in the EnOS console (Stream Processing > Stream Operation); fix the release (a new draft and releaseTrigger) or the start options and run \`pulumi up\`; to start these same settings again, set restartTrigger to a new value.`;
+    ` Next: inspect the job in the EnOS console (Stream Processing > Stream Operation); ${RETRY_ADVICE}.`;
   throw new HealthGateFailure(message, health, { ...observed, status: applied.status });
+}
+
+/** What to change after a failed verdict, for every message that reports one. */
+export const RETRY_ADVICE =
+  "fix the release (a new draft and releaseTrigger) or the start options and run `pulumi up`; to start these same settings again, set restartTrigger to a new value";
+
+/**
+ * Halt the rollout in the pipeline's org for `reason`, when `enos:haltRolloutOnUnhealthy` is on; says whether it
+ * did.
+ */
+export function haltOrg(spec: Pick<PipelineSpec, "orgId" | "pipelineId">, reason: string): boolean {
+  const enabled = haltRolloutSetting().enabled;
+  if (enabled) haltRollout(spec.orgId, { pipelineId: spec.pipelineId, reason });
+  return enabled;
 }
 
 /** Watch one window; never throws for EnOS failures (they become the verdict's reason). */

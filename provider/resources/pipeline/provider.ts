@@ -3,7 +3,7 @@ import { isOrgBusy } from "../../client/codes.js";
 import { withDeadline } from "../../client/deadline.js";
 import { EnosApiError, EnosDeadlineError } from "../../client/errors.js";
 import { rememberStackConfig, stackDefault } from "../../config.js";
-import { adopterFrom, adopterOf, noteAdoption } from "../../lifecycle/adoption.js";
+import { adopterOf, noteCheckedAdoption } from "../../lifecycle/adoption.js";
 import { parseDuration } from "../../lifecycle/duration.js";
 import { describeActions, planTransition } from "../../lifecycle/planner.js";
 import { satisfiesDesired, statusKind, type StableStatus } from "../../lifecycle/status.js";
@@ -69,9 +69,7 @@ export class PipelineProvider implements pulumi.dynamic.ResourceProvider {
 
   check(_olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
     const checked = checkPipelineInputs(news, { orgId: stackDefault("orgId") });
-    const pipelineId = checked.inputs.pipelineId;
-    if (typeof pipelineId === "string" && !checked.failures.some((f) => f.property === "pipelineId"))
-      noteAdoption("pipeline", pipelineId, adopterFrom(news));
+    noteCheckedAdoption("pipeline", "pipelineId", checked, news);
     return Promise.resolve(checked);
   }
 

@@ -1,8 +1,7 @@
-import { haltRolloutSetting } from "../../config.js";
-import { haltRollout, liftHalt } from "../../lifecycle/halt.js";
-import type { Health } from "../../lifecycle/health.js";
+import { liftHalt } from "../../lifecycle/halt.js";
+import { uncheckedHealth, type Health } from "../../lifecycle/health.js";
 import { settle, type Intent, type Observation, type PipelineDeps } from "./converge.js";
-import { figures, HealthGateFailure, readLag, watchHealth } from "./health-gate.js";
+import { figures, haltOrg, HealthGateFailure, readLag, RETRY_ADVICE, watchHealth } from "./health-gate.js";
 import { judgedSettings, stableJson, type PipelineSpec } from "./spec.js";
 
 /**
@@ -36,9 +35,7 @@ export function standingFailure(
 /** The verdict for settings that were started by an operation that then failed before judging them. */
 export function unjudgedStart(spec: PipelineSpec, now: number, why: string): Health {
   return {
-    verdict: "UNCHECKED",
-    checkedAt: new Date(now).toISOString(),
-    reason: `started, but the operation failed before the health check: ${why}`,
+    ...uncheckedHealth(now, `started, but the operation failed before the health check: ${why}`),
     judged: judgedSettings(spec),
   };
 }
@@ -49,13 +46,9 @@ export function describeStanding(standing: Health): string {
   return `its last start with these settings ${what} at ${standing.checkedAt} (${standing.reason ?? standing.verdict})`;
 }
 
-export const RETRY_ADVICE =
-  "Next: fix the release (a new draft and releaseTrigger) or the start options and run `pulumi up`; to start these same settings again, set restartTrigger to a new value";
-
 /** Halt the organisation's rollout for a standing failure (when the halt is on): recorded state, not memory. */
 export function haltForStanding(spec: PipelineSpec, standing: Health): void {
-  if (haltRolloutSetting().enabled)
-    haltRollout(spec.orgId, { pipelineId: spec.pipelineId, reason: standing.reason ?? "unhealthy" });
+  haltOrg(spec, standing.reason ?? "unhealthy");
 }
 
 /**
@@ -77,7 +70,7 @@ export async function rejudgeWithoutStart(
   const judged = judgedSettings(spec);
   const fail = (health: Health, what: string): never => {
     throw new HealthGateFailure(
-      `not started: ${describeStanding(standing)}; ${what}. ${RETRY_ADVICE}`,
+      `not started: ${describeStanding(standing)}; ${what}. Next: ${RETRY_ADVICE}`,
       { ...health, judged },
       observed,
     );
